@@ -1,0 +1,264 @@
+"""The domain model: a service guide as published on one channel by one unit.
+
+Pure data, no I/O. Every value keeps the text it was read from (``raw``) and
+where it was read (``location``), so a finding can send a person to the exact
+spot. Field attribute names are the canonical keys of ``rules/fields.yaml``
+(see ``../shared/domain.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterator
+from typing import Any, Union
+
+HANDBOOK = "handbook"
+"""Channel name of the standard handbook (标准化手册)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Where a value was read: a file or URL, plus the place inside it.
+
+    Indexes are 1-based and count in document order: ``table`` over all tables
+    of the document (nested tables included, in the order they open),
+    ``row``/``cell`` inside that table (``cell`` is the grid column, so merged
+    cells keep their column), ``paragraph`` over the body's paragraphs outside
+    tables. ``selector`` is a CSS-like path inside an HTML page.
+    """
+
+    source: str
+    table: int | None = None
+    row: int | None = None
+    cell: int | None = None
+    paragraph: int | None = None
+    selector: str | None = None
+
+    @property
+    def is_url(self) -> bool:
+        return self.source.startswith(("http://", "https://"))
+
+    def describe(self) -> str:
+        """Human-readable place inside the source, in Chinese: ``表2 第3行 第2列``."""
+        parts = []
+        if self.table is not None:
+            parts.append(f"表{self.table}")
+        if self.row is not None:
+            parts.append(f"第{self.row}行")
+        if self.cell is not None:
+            parts.append(f"第{self.cell}列")
+        if self.paragraph is not None:
+            parts.append(f"第{self.paragraph}段")
+        if self.selector:
+            parts.append(self.selector)
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        inside = self.describe()
+        return f"{self.source} {inside}" if inside else self.source
+
+
+class TimeUnit(str, enum.Enum):
+    WORKING_DAY = "working_day"  # 工作日
+    DAY = "day"  # 日/天 with no qualifier (often meant as working days)
+    CALENDAR_DAY = "calendar_day"  # 自然日
+    HOUR = "hour"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class Form(str, enum.Enum):
+    """Medium of a material (材料形式)."""
+
+    PAPER = "paper"
+    ELECTRONIC = "electronic"
+    BOTH = "both"
+
+
+class Necessity(str, enum.Enum):
+    REQUIRED = "required"  # 必要
+    OPTIONAL = "optional"  # 非必要 / 选择提交
+    DEFERRED = "deferred"  # 容缺后补
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class TextValue:
+    """A free-text field. ``text`` is the normalized comparison form of ``raw``."""
+
+    raw: str
+    text: str
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ListValue:
+    """A field made of entries: conditions, process steps, item codes."""
+
+    raw: str
+    items: tuple[str, ...]
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class TimeLimit:
+    raw: str
+    amount: float | None = None
+    unit: TimeUnit | None = None
+    immediate: bool = False  # 即办 / 当场办结
+    no_statutory: bool = False  # 无法定时限
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Fee:
+    raw: str
+    free: bool | None = None  # None: could not tell
+    amounts: tuple[str, ...] = ()  # normalized, e.g. "10元", "5元/件"
+    basis: str | None = None  # 收费依据
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Citation:
+    law: str  # title without 《》, normalized
+    articles: tuple[int, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class LegalBasis:
+    raw: str
+    citations: tuple[Citation, ...]
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Material:
+    raw: str
+    name: str  # name with numbering and form/copy words removed
+    originals: int | None = None  # 原件份数
+    copies: int | None = None  # 复印件份数
+    form: Form | None = None
+    necessity: Necessity | None = None
+    source: str | None = None  # 来源渠道
+    note: str | None = None  # 填报须知 / 备注
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class MaterialList:
+    items: tuple[Material, ...]
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Visits:
+    raw: str
+    count: int | None
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Online:
+    raw: str
+    available: bool | None = None
+    depth: int | None = None  # 网上办理深度 Ⅰ–Ⅳ → 1–4
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Phones:
+    raw: str
+    numbers: tuple[str, ...]  # normalized, e.g. "0571-12345678", "12345"
+    location: Location
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ExtraField:
+    """A labelled value whose label is not in the vocabulary (kept, never dropped)."""
+
+    label: str
+    value: TextValue
+
+
+FieldValue = Union[
+    TextValue, ListValue, TimeLimit, Fee, LegalBasis, MaterialList, Visits, Online, Phones
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Guide:
+    """One item's guide as one channel publishes it (or the handbook's entry).
+
+    Field attributes carry the canonical keys; a field that was not found is
+    ``None`` (an absent field is not an empty one).
+    """
+
+    channel: str
+    source: Location
+    title: str | None = None
+    unit: str | None = None  # the implementing unit (district/county/city dept), when known
+    name: TextValue | None = None
+    code: ListValue | None = None
+    item_type: TextValue | None = None
+    implementing_body: TextValue | None = None
+    line_department: TextValue | None = None  # 主管部门 (the handbook's owner)
+    legal_basis: LegalBasis | None = None
+    conditions: ListValue | None = None
+    materials: MaterialList | None = None
+    process: ListValue | None = None
+    time_limit_legal: TimeLimit | None = None
+    time_limit_promised: TimeLimit | None = None
+    case_type: TextValue | None = None  # 办件类型 即办件/承诺件
+    fee: Fee | None = None
+    visits: Visits | None = None
+    online: Online | None = None
+    location: TextValue | None = None  # 办理地点 (not the source location)
+    hours: TextValue | None = None
+    phone: Phones | None = None
+    complaint_phone: Phones | None = None
+    result: TextValue | None = None
+    extras: tuple[ExtraField, ...] = ()
+    notes: tuple[str, ...] = ()  # extraction notes: values that could not be parsed, etc.
+
+    def fields(self) -> Iterator[tuple[str, FieldValue]]:
+        """The canonical fields present on this guide, in declaration order."""
+        for key in FIELD_KEYS:
+            value = getattr(self, key)
+            if value is not None:
+                yield key, value
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.code.items if self.code else ()
+
+
+FIELD_KEYS: tuple[str, ...] = tuple(
+    f.name
+    for f in dataclasses.fields(Guide)
+    if f.name not in {"channel", "source", "title", "unit", "extras", "notes"}
+)
+"""Canonical field keys, in display order."""
+
+
+def to_data(value: Any, *, semantic: bool = False) -> Any:
+    """Plain JSON-able data for a model object.
+
+    With ``semantic=True`` the ``raw`` text and ``location`` are left out: what
+    remains is what the value *means*, the form the truth file records.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if semantic and (f.name in {"raw", "notes"} or isinstance(item, Location)):
+                continue
+            if item is None or item == ():
+                continue
+            out[f.name] = to_data(item, semantic=semantic)
+        return out
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (tuple, list)):
+        return [to_data(v, semantic=semantic) for v in value]
+    return value
