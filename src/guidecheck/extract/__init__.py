@@ -1,0 +1,1 @@
+"""Extraction: documents → :class:`guidecheck.model.Guide` (entry point: ``extract.files``)."""

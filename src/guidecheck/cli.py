@@ -1,0 +1,106 @@
+"""Command line: ``guidecheck extract PATH... [--format json|table]``.
+
+Exit codes: 0 success, 1 findings at or above the fail level (later commands),
+2 usage error or nothing could be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from guidecheck import __version__
+from guidecheck.errors import GuidecheckError
+from guidecheck.extract.files import ExtractResult, extract_paths
+from guidecheck.model import FIELD_KEYS, Guide, to_data
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="guidecheck", description="办事指南一致性检查 (guidecheck)"
+    )
+    parser.add_argument("--version", action="version", version=f"guidecheck {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ext = sub.add_parser("extract", help="读取手册、办事指南页面和 DOCX，打印抽取结果")
+    ext.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="文件或文件夹")
+    ext.add_argument("--format", choices=("json", "table"), default="table")
+    ext.add_argument("--channel", help="渠道名（默认按所在文件夹推断：handbook/province/city/app/manual）")
+    ext.add_argument("-o", "--output", type=Path, help="写入文件而不是标准输出")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _extract(args)
+    except GuidecheckError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _extract(args: argparse.Namespace) -> int:
+    result = extract_paths(args.paths, channel=args.channel)
+    for error in result.errors:
+        print(f"无法读取 {error}", file=sys.stderr)
+    for label in result.unknown_labels():
+        print(f"提示：未识别的标签“{label}”，已作为附加字段保留", file=sys.stderr)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+    out = args.output.open("w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            _write_json(result, out)
+        else:
+            _write_table(result.guides, out)
+    finally:
+        if args.output:
+            out.close()
+    print(
+        f"共读取 {result.files_read} 个文件，抽取 {len(result.guides)} 份指南，"
+        f"{len(result.errors)} 个文件无法读取",
+        file=sys.stderr,
+    )
+    nothing_read = result.files_read == 0 or len(result.errors) == result.files_read
+    return EXIT_ERROR if nothing_read else EXIT_OK
+
+
+def _write_json(result: ExtractResult, out: TextIO) -> None:
+    doc = {
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "guides": [to_data(g) for g in result.guides],
+        "errors": [{"source": e.source, "reason": e.reason} for e in result.errors],
+    }
+    json.dump(doc, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+def _summary(value: object) -> str:
+    data = to_data(value, semantic=True)
+    if isinstance(data, dict) and set(data) == {"text"}:
+        return str(data["text"])
+    if isinstance(data, dict) and set(data) == {"items"} and all(
+        isinstance(i, str) for i in data["items"]
+    ):
+        return "；".join(data["items"])
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _write_table(guides: list[Guide], out: TextIO) -> None:
+    for guide in guides:
+        title = guide.name.text if guide.name else guide.title or "（无事项名称）"
+        out.write(f"== {title}  [{guide.channel}] {guide.source}\n")
+        for key in FIELD_KEYS:
+            value = getattr(guide, key)
+            if value is not None:
+                out.write(f"  {key:<20} {_summary(value)[:160]}\n")
+        for extra in guide.extras:
+            out.write(f"  {'+' + extra.label:<20} {extra.value.text[:160]}\n")
+        for note in guide.notes:
+            out.write(f"  ! {note}\n")
