@@ -241,11 +241,17 @@ FIELD_KEYS: tuple[str, ...] = tuple(
 """Canonical field keys, in display order."""
 
 
+def _is_default_flag(f: dataclasses.Field[Any], item: Any) -> bool:
+    """A boolean still at its default (``immediate=False``) says nothing: leave it out."""
+    return isinstance(item, bool) and f.default is item
+
+
 def to_data(value: Any, *, semantic: bool = False) -> Any:
     """Plain JSON-able data for a model object.
 
-    With ``semantic=True`` the ``raw`` text and ``location`` are left out: what
-    remains is what the value *means*, the form the truth file records.
+    Empty values and boolean flags at their default are left out. With
+    ``semantic=True`` the ``raw`` text and every ``Location`` are left out too:
+    what remains is what the value *means*, the form the truth file records.
     """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {}
@@ -253,7 +259,7 @@ def to_data(value: Any, *, semantic: bool = False) -> Any:
             item = getattr(value, f.name)
             if semantic and (f.name in {"raw", "notes"} or isinstance(item, Location)):
                 continue
-            if item is None or item == ():
+            if item is None or item == () or _is_default_flag(f, item):
                 continue
             out[f.name] = to_data(item, semantic=semantic)
         return out
