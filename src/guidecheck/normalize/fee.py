@@ -1,0 +1,50 @@
+"""Fees: 不收费 / 免费 / 无 / 0元 → free; amounts as ``N元``; the 收费依据."""
+
+from __future__ import annotations
+
+import re
+
+from guidecheck.model import Fee, Location
+from guidecheck.normalize.numerals import arabize, format_number
+from guidecheck.normalize.text import clean
+
+_FREE = re.compile(r"不收费|免费|免收|不收取|无收费|零收费|无需缴费|不需缴费|无需付费|无费用")
+_FREE_WHOLE = re.compile(r"^(?:无|否|0|0元|零元|无收费项目|不涉及)$")
+_CHARGED = re.compile(r"^(?:是|收费|有|需缴费)(?:[,，:：;；。\s]|$)")
+_AMOUNT = re.compile(r"(?:[¥￥]\s*(\d+(?:\.\d+)?))|(\d+(?:\.\d+)?)\s*(万元|元|块)")
+_BASIS = re.compile(r"(?:收费依据|依据|根据)\s*[:：]?\s*(.+)$", re.S)
+_UNBALANCED_CLOSE = re.compile(r"[)）]+$")
+
+
+def _amounts(text: str) -> list[float]:
+    values = []
+    for m in _AMOUNT.finditer(text):
+        number = float(m.group(1) or m.group(2))
+        values.append(number * 10000 if m.group(3) == "万元" else number)
+    return values
+
+
+def extract_basis(text: str) -> str | None:
+    """The 收费依据 stated inside a fee text (``依据…`` / ``收费依据：…``), cleaned."""
+    m = _BASIS.search(text)
+    if not m:
+        return None
+    basis = clean(m.group(1))
+    if basis.count(")") > basis.count("("):
+        basis = clean(_UNBALANCED_CLOSE.sub("", basis))
+    return basis or None
+
+
+def parse_fee(raw: str, location: Location, *, basis: str | None = None) -> Fee:
+    """Parse a fee text; ``basis`` (from a 收费依据 label) wins over one found in the text.
+    ``free`` is None when the text says neither free nor an amount."""
+    text = arabize(clean(raw))
+    found_basis = clean(basis) if basis else extract_basis(text)
+    head = (_BASIS.sub("", text) if found_basis and not basis else text) or text
+    values = _amounts(head)
+    if _FREE.search(head) or _FREE_WHOLE.match(head) or (values and not any(values)):
+        return Fee(raw=raw, free=True, basis=found_basis, location=location)
+    amounts = tuple(dict.fromkeys(f"{format_number(v)}元" for v in values if v))
+    if amounts or _CHARGED.match(head):
+        return Fee(raw=raw, free=False, amounts=amounts, basis=found_basis, location=location)
+    return Fee(raw=raw, free=None, basis=found_basis, location=location)

@@ -1,0 +1,63 @@
+"""Time limits: 15个工作日, 十五日, 即办, 无法定时限 → TimeLimit."""
+
+from __future__ import annotations
+
+import re
+
+from guidecheck.model import Location, TimeLimit, TimeUnit
+from guidecheck.normalize.numerals import arabize
+from guidecheck.normalize.text import clean
+
+_IMMEDIATE = re.compile(r"即办|即来即办|当场办结|当场办理|当场|即时办结|即时办理|立即办结|立即办理|即审即办|立等可取|当即办结")
+_NO_STATUTORY = re.compile(r"无法定|无时限|没有法定|法律未规定|法律法规未规定|^(?:无|不适用|/|-|—|--|——)$")
+_AMOUNT = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(工作日|自然日|日历日|日|天|小时|钟头|月|年)"
+    r"(\s*[(（]\s*工作日\s*[)）])?"
+)
+_BARE_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)$")
+_LABEL_UNIT = re.compile(r"[(（]\s*(工作日|自然日|日|天|小时|月)\s*[)）]")
+_UNITS = {
+    "工作日": TimeUnit.WORKING_DAY,
+    "自然日": TimeUnit.CALENDAR_DAY,
+    "日历日": TimeUnit.CALENDAR_DAY,
+    "日": TimeUnit.DAY,
+    "天": TimeUnit.DAY,
+    "小时": TimeUnit.HOUR,
+    "钟头": TimeUnit.HOUR,
+    "月": TimeUnit.MONTH,
+    "年": TimeUnit.YEAR,
+}
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def parse_time_limit(
+    raw: str, location: Location, *, default_unit: TimeUnit | None = None
+) -> TimeLimit:
+    """Parse a time limit; ``default_unit`` applies to a bare number (from a label
+    such as 承诺办结时限（工作日））. Unparsed: amount and unit None, never raises."""
+    text = arabize(clean(raw))
+    m = _AMOUNT.search(text)
+    if m:
+        amount = _number(m.group(1))
+        unit = TimeUnit.WORKING_DAY if m.group(3) else _UNITS[m.group(2)]
+        if amount == 0 and _IMMEDIATE.search(text):
+            return TimeLimit(raw=raw, immediate=True, location=location)
+        return TimeLimit(raw=raw, amount=amount, unit=unit, location=location)
+    if _IMMEDIATE.search(text):
+        return TimeLimit(raw=raw, immediate=True, location=location)
+    if _NO_STATUTORY.search(text):
+        return TimeLimit(raw=raw, no_statutory=True, location=location)
+    bare = _BARE_NUMBER.match(text)
+    if bare:
+        return TimeLimit(raw=raw, amount=_number(bare.group(1)), unit=default_unit, location=location)
+    return TimeLimit(raw=raw, location=location)
+
+
+def unit_from_label(label: str) -> TimeUnit | None:
+    """The unit a label states in parentheses: 承诺办结时限（工作日） → working_day."""
+    m = _LABEL_UNIT.search(label)
+    return _UNITS[m.group(1)] if m else None
