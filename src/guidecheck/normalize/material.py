@@ -6,7 +6,11 @@ numbering and the words that state copies, form, necessity and source.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from guidecheck.model import Form, Location, Material, Necessity
 from guidecheck.normalize.numerals import arabize
@@ -137,13 +141,39 @@ def _split_name(text: str) -> tuple[str, dict[str, list[str]]]:
     return clean(name), found
 
 
-def parse_material_line(raw: str, location: Location) -> Material:
-    """One material as written in a list line; absent attributes stay None."""
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """The attributes of a material apart from its raw text and location."""
+
+    name: str = ""
+    originals: int | None = None
+    copies: int | None = None
+    form: Form | None = None
+    necessity: Necessity | None = None
+    source: str | None = None
+    note: str | None = None
+
+    def over(self, base: _Parts) -> _Parts:
+        """These parts, with ``base`` filling what they leave out."""
+        return _Parts(**{
+            f: getattr(self, f) if getattr(self, f) not in (None, "") else getattr(base, f)
+            for f in self.__slots__
+        })
+
+    def material(self, *, raw: str, location: Location) -> Material:
+        return Material(
+            raw=raw, location=location, name=self.name, originals=self.originals,
+            copies=self.copies, form=self.form, necessity=self.necessity, source=self.source,
+            note=self.note,
+        )
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _line_parts(raw: str) -> _Parts:
     text = clean(strip_numbering(fold(raw)))
     name, found = _split_name(text)
     originals, copies = parse_copies("、".join(found["copies"])) if found["copies"] else (None, None)
-    return Material(
-        raw=raw,
+    return _Parts(
         name=name,
         originals=originals,
         copies=copies,
@@ -151,5 +181,121 @@ def parse_material_line(raw: str, location: Location) -> Material:
         necessity=parse_necessity(found["necessity"][0]) if found["necessity"] else None,
         source=found["source"][0] if found["source"] else None,
         note=clean("；".join(found["note"])) or None,
-        location=location,
     )
+
+
+def parse_material_line(raw: str, location: Location) -> Material:
+    """One material as written in a list line; absent attributes stay None."""
+    return _line_parts(raw).material(raw=raw, location=location)
+
+
+# --- materials tables: what a column holds, one material from one row ----------------
+
+_CELL_INDEX = re.compile(r"^\d{1,3}$")
+_CELL_COUNT = re.compile(rf"^(?:{_N}\s*份|一式\s*{_N}\s*份|各\s*{_N}\s*份)$")
+_CELL_NECESSITY = re.compile(
+    r"^(?:必要|非必要|必需|非必需|必须|非必须|容缺(?:后补|受理)?|选择提交|可选|是|否|必交|选交)$"
+)
+_CELL_FORM = re.compile(r"^(?:纸质|电子|纸本)(?:版|件|材料)?(?:\s*[/、和及或与,]\s*(?:纸质|电子)(?:版|件)?)?$")
+_CELL_SOURCE = re.compile(r"自备|核发|出具|开具|自行准备")
+_COPY_WORDS = re.compile(r"原件|复印件")
+_MAX_ATTRIBUTE_CELL = 24
+_DIGITS = re.compile(r"\d+")
+CONTENT_ATTRIBUTES = frozenset({"index", "count", "necessity", "form", "copy_kind", "source"})
+"""Column attributes that a column's content can reveal."""
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def classify_cell(cell: str) -> str | None:
+    """What a materials-table cell looks like: index, count, necessity, form,
+    copy_kind, source, or text; None for an empty cell."""
+    t = clean(cell)
+    if not t or t in "/-—":
+        return None
+    if _CELL_INDEX.match(t):
+        return "index"
+    if _CELL_COUNT.match(t):
+        return "count"
+    if _CELL_NECESSITY.match(t):
+        return "necessity"
+    if _CELL_FORM.match(t):
+        return "form"
+    if len(t) <= _MAX_ATTRIBUTE_CELL and _COPY_WORDS.search(t):
+        return "copy_kind"
+    if len(t) <= _MAX_ATTRIBUTE_CELL and _CELL_SOURCE.search(t):
+        return "source"
+    return "text"
+
+
+def _is_sequence(cells: Sequence[str]) -> bool:
+    numbers = [int(clean(c)) for c in cells]
+    return numbers == list(range(numbers[0], numbers[0] + len(numbers))) and len(numbers) > 1
+
+
+def classify_column(cells: Sequence[str], *, share: float = 0.6) -> str | None:
+    """The attribute a column's content shows (``copy_kind``, ``form``, ``necessity``,
+    ``count``, ``index``, ``source``), or None when its cells are free text."""
+    kinds = list(map(classify_cell, cells))
+    filled = [c for c, k in zip(cells, kinds) if k is not None]
+    if not filled:
+        return None
+    counts = Counter(kinds)
+    del counts[None]
+    if counts.keys() == {"index"}:
+        return "index" if _is_sequence(filled) else "count"
+    counts["count"] += counts.pop("index", 0)
+    best, n = counts.most_common(1)[0]
+    if best != "text" and n >= share * len(filled):
+        return best
+    return None
+
+
+def _count(text: str) -> int | None:
+    t = arabize(clean(text))
+    m = _DIGITS.search(t)
+    return int(m.group(0)) if m else None
+
+
+def copies_from_cells(copy_kind: str | None, count: str | None) -> tuple[int | None, int | None]:
+    """(originals, copies) from a 原件/复印件 cell and a 份数 cell: 原件和复印件 + 1 → (1, 1)."""
+    n = _count(count) if count else None
+    if not copy_kind or not clean(copy_kind):
+        return (n, None) if n is not None else (None, None)
+    originals, copies = parse_copies(copy_kind)
+    if n is None or any(ch.isdigit() for ch in arabize(fold(copy_kind))):
+        return originals, copies
+    return (n if originals else None), (n if copies else None)
+
+
+def _cell_parts(cells: Mapping[str, str]) -> _Parts:
+    """Parts stated by a row's attribute cells (all but the name)."""
+    get = cells.get
+    originals, copies = copies_from_cells(get("copy_kind"), get("count"))
+    if get("originals") is not None:
+        originals = _count(get("originals", ""))
+    if get("copies") is not None:
+        copies = _count(get("copies", ""))
+    return _Parts(
+        originals=originals,
+        copies=copies,
+        form=parse_form(get("form", "")),
+        necessity=parse_necessity(get("necessity", "")),
+        source=clean(get("source", "")) or None,
+        note=clean(get("note", "")) or None,
+    )
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _row_parts(cells: tuple[tuple[str, str], ...]) -> _Parts | None:
+    mapping = dict(cells)
+    base = _line_parts(mapping.get("name", ""))
+    if not base.name:
+        return None
+    return _cell_parts(mapping).over(base)
+
+
+def material_from_cells(cells: Mapping[str, str], *, raw: str, location: Location) -> Material | None:
+    """One material from a table row given as attribute → cell text; None without a name.
+    Cells win over what the name cell itself says (居民身份证（原件）)."""
+    parts = _row_parts(tuple(sorted(cells.items())))
+    return parts.material(raw=raw, location=location) if parts else None

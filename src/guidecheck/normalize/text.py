@@ -7,6 +7,7 @@ collapsed to one space elsewhere, trailing ``。；;，,`` stripped.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -54,8 +55,10 @@ def strip_trailing_punct(s: str) -> str:
     return _TRAILING_PUNCT.sub("", s)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def clean(s: str) -> str:
-    """The comparison form of a string (see module docstring)."""
+    """The comparison form of a string (see module docstring). Cached: guides repeat
+    the same short values (必要, 原件, 不收费) page after page."""
     return strip_trailing_punct(squash_spaces(fold(s)))
 
 

@@ -1,0 +1,341 @@
+"""RawGuide → Guide: parse each raw field by its kind, merge repeated fields.
+
+The builder is the only place where extracted text becomes typed values, so
+DOCX and HTML yield the same model. Nothing is dropped: an unknown label
+becomes an extra field, a value that cannot be parsed is kept with its parts
+as None and a note in ``Guide.notes``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from guidecheck.extract.raw import RawField, RawGuide
+from guidecheck.model import (
+    FIELD_KEYS,
+    ExtraField,
+    Fee,
+    FieldValue,
+    Guide,
+    LegalBasis,
+    ListValue,
+    Material,
+    MaterialList,
+    Online,
+    Phones,
+    TextValue,
+    TimeLimit,
+    Visits,
+    to_data,
+)
+from guidecheck.normalize.citation import parse_legal_basis
+from guidecheck.normalize.enums import parse_online, parse_visits
+from guidecheck.normalize.fee import parse_fee
+from guidecheck.normalize.material import (
+    CONTENT_ATTRIBUTES,
+    classify_column,
+    material_from_cells,
+    parse_material_line,
+)
+from guidecheck.normalize.phone import parse_phones
+from guidecheck.normalize.text import clean, split_entries, split_values
+from guidecheck.normalize.timelimit import parse_time_limit, unit_from_label
+from guidecheck.vocab import FieldVocab, label_key
+
+Built = tuple[FieldValue | None, list[str]]
+"""A field's value and the notes its building produced."""
+
+_KNOWN_KEYS = frozenset(FIELD_KEYS)
+_ARROW_LISTS = frozenset({"process"})
+_PREFERRED_LABELS = {"name": ("子项名称",)}  # a sub-item's name is the item's name
+_FEE_BASIS_MARK = "依据"
+
+
+def _snippet(text: str, limit: int = 40) -> str:
+    t = clean(text)
+    return t if len(t) <= limit else t[:limit] + "…"
+
+
+def note_unparsed(field: RawField) -> str:
+    return f"「{field.label}」的值无法解析：{_snippet(field.text)}（{field.location}）"
+
+
+def note_repeated(field: RawField, kept: RawField) -> str:
+    return (
+        f"「{field.label}」与「{kept.label}」重复且内容不同，取第一个值"
+        f"（{field.location}：{_snippet(field.text)}）"
+    )
+
+
+def _text_value(field: RawField) -> TextValue:
+    text = field.text
+    return TextValue(raw=text, text=clean(text), location=field.location)
+
+
+def _is_blank(field: RawField) -> bool:
+    return not clean(field.text) and not field.rows
+
+
+# --- one parser per kind: (fields of one key) → value, notes ------------------------
+
+
+def _first_wins(
+    fields: Sequence[RawField], parse: Callable[[RawField], Any], unparsed: Callable[[Any], bool]
+) -> Built:
+    kept = fields[0]
+    value = parse(kept)
+    notes = [note_unparsed(kept)] if unparsed(value) and not _is_blank(kept) else []
+    others = [f for f in fields[1:] if clean(f.text) != clean(kept.text)]
+    if others:
+        meaning = to_data(value, semantic=True)
+        notes += [
+            note_repeated(f, kept) for f in others if to_data(parse(f), semantic=True) != meaning
+        ]
+    return value, notes
+
+
+def _build_text(key: str, fields: Sequence[RawField]) -> Built:
+    preferred = _PREFERRED_LABELS.get(key, ())
+    ordered = sorted(fields, key=lambda f: label_key(f.label) not in preferred)
+    return _first_wins(ordered, _text_value, lambda v: False)
+
+
+def _build_list(key: str, fields: Sequence[RawField]) -> Built:
+    def parse(field: RawField) -> ListValue:
+        items = split_entries(field.lines, arrows=key in _ARROW_LISTS)
+        return ListValue(raw=field.text, items=tuple(items), location=field.location)
+
+    return _first_wins(fields, parse, lambda v: False)
+
+
+def _build_codes(key: str, fields: Sequence[RawField]) -> Built:
+    items = dict.fromkeys(code for f in fields for code in split_values(f.text))
+    raw = "\n".join(f.text for f in fields)
+    return ListValue(raw=raw, items=tuple(items), location=fields[0].location), []
+
+
+def _parse_time_limit(field: RawField) -> TimeLimit:
+    return parse_time_limit(
+        field.text, field.location, default_unit=unit_from_label(field.label)
+    )
+
+
+def _time_unparsed(value: TimeLimit) -> bool:
+    return value.amount is None and not value.immediate and not value.no_statutory
+
+
+def _build_time_limit(key: str, fields: Sequence[RawField]) -> Built:
+    return _first_wins(fields, _parse_time_limit, _time_unparsed)
+
+
+def _build_fee(key: str, fields: Sequence[RawField]) -> Built:
+    basis_fields = [f for f in fields if _FEE_BASIS_MARK in label_key(f.label)]
+    fee_fields = [f for f in fields if f not in basis_fields]
+    basis = "\n".join(f.text for f in basis_fields if clean(f.text)) or None
+    parsed = [parse_fee(f.text, f.location, basis=basis) for f in fee_fields]
+    if not parsed:
+        first = basis_fields[0]
+        return Fee(raw=first.text, basis=clean(basis) if basis else None, location=first.location), []
+    fee = _merge_fees(parsed, raw="\n".join(f.text for f in fields))
+    notes = [note_unparsed(fee_fields[0])] if fee.free is None and not _is_blank(fee_fields[0]) else []
+    return fee, notes
+
+
+def _merge_fees(fees: Sequence[Fee], *, raw: str) -> Fee:
+    free = next((f.free for f in fees if f.free is not None), None)
+    amounts = tuple(dict.fromkeys(a for f in fees for a in f.amounts))
+    basis = next((f.basis for f in fees if f.basis), None)
+    return replace(fees[0], raw=raw, free=free, amounts=amounts, basis=basis)
+
+
+def _build_legal_basis(key: str, fields: Sequence[RawField]) -> Built:
+    raw = "\n".join(f.text for f in fields)
+    value: LegalBasis = parse_legal_basis(raw, fields[0].location)
+    unparsed = not value.citations and bool(clean(raw))
+    return value, [note_unparsed(fields[0])] if unparsed else []
+
+
+def _build_visits(key: str, fields: Sequence[RawField]) -> Built:
+    return _first_wins(
+        fields, lambda f: parse_visits(f.text, f.location), lambda v: v.count is None
+    )
+
+
+def _build_online(key: str, fields: Sequence[RawField]) -> Built:
+    parsed = [parse_online(f.text, f.location) for f in fields]
+    available = next((o.available for o in parsed if o.available is not None), None)
+    depth = next((o.depth for o in parsed if o.depth is not None), None)
+    value: Online = replace(
+        parsed[0], raw="\n".join(f.text for f in fields), available=available, depth=depth
+    )
+    unparsed = available is None and depth is None and not _is_blank(fields[0])
+    return value, [note_unparsed(fields[0])] if unparsed else []
+
+
+def _build_phones(key: str, fields: Sequence[RawField]) -> Built:
+    raw = "\n".join(f.text for f in fields)
+    value: Phones = parse_phones(raw, fields[0].location)
+    unparsed = not value.numbers and bool(clean(raw))
+    return value, [note_unparsed(fields[0])] if unparsed else []
+
+
+_NOTE_LINE = re.compile(r"^(?:注|备注|说明|温馨提示)\s*[:：]")
+
+
+def _materials_from_lines(field: RawField) -> tuple[list[Material], list[str]]:
+    items, notes = [], []
+    for entry in split_entries(field.lines):
+        if _NOTE_LINE.match(entry):
+            notes.append(f"「{field.label}」的说明：{entry}（{field.location}）")
+            continue
+        material = parse_material_line(entry, field.location)
+        if material.name:
+            items.append(material)
+    return items, notes
+
+
+def column_attributes(
+    rows: Sequence[Mapping[str, str]], vocab: FieldVocab
+) -> dict[str, str | None]:
+    """Header → material attribute. The header decides, unless it is unknown or its
+    column's content clearly shows another attribute (a "要求" column of 纸质/电子 is
+    ``form``); with no name column the free-text column with the longest cells is it."""
+    headers = list(dict.fromkeys(h for row in rows for h in row))
+    attrs: dict[str, str | None] = {}
+    for header in headers:
+        by_header = vocab.material_column(header)
+        by_content = classify_column([row.get(header, "") for row in rows])
+        overrides = by_content is not None and by_content != "index"
+        if by_header is None or (by_header in CONTENT_ATTRIBUTES and overrides):
+            attrs[header] = by_content or by_header
+        else:
+            attrs[header] = by_header
+    if "name" not in attrs.values():
+        free = [h for h in headers if attrs[h] is None]
+        if free:
+            longest = max(free, key=lambda h: sum(len(row.get(h, "")) for row in rows))
+            attrs[longest] = "name"
+    return attrs
+
+
+def _row_cells(row: Mapping[str, str], attrs: Mapping[str, str | None]) -> dict[str, str]:
+    """Attribute → text for one row; unknown free-text columns join the note."""
+    cells: dict[str, str] = {}
+    extra_notes = []
+    for header, text in row.items():
+        attr = attrs.get(header)
+        if attr is None:
+            if clean(text):
+                extra_notes.append(f"{clean(header)}：{clean(text)}")
+        elif attr != "index" and attr not in cells:
+            cells[attr] = text
+    if extra_notes:
+        cells["note"] = "；".join(filter(None, [cells.get("note", ""), *extra_notes]))
+    return cells
+
+
+def _is_section_row(row: Mapping[str, str]) -> bool:
+    """A row that spans the table ("一、主体材料"): every filled cell says the same."""
+    filled = [c for c in map(clean, row.values()) if c]
+    return len(filled) > 1 and len(set(filled)) == 1
+
+
+def _materials_from_rows(field: RawField, vocab: FieldVocab) -> list[Material]:
+    rows = field.rows or []
+    attrs = column_attributes(rows, vocab)
+    locations = field.row_locations or []
+    items = []
+    for i, row in enumerate(rows):
+        if _is_section_row(row):
+            continue
+        location = locations[i] if i < len(locations) else field.location
+        raw = " | ".join(v for v in row.values() if v)
+        material = material_from_cells(_row_cells(row, attrs), raw=raw, location=location)
+        if material and material.name:
+            items.append(material)
+    return items
+
+
+def build_materials(fields: Sequence[RawField], vocab: FieldVocab) -> Built:
+    items: list[Material] = []
+    notes: list[str] = []
+    for field in fields:
+        if field.rows:
+            items.extend(_materials_from_rows(field, vocab))
+        else:
+            found, field_notes = _materials_from_lines(field)
+            items.extend(found)
+            notes.extend(field_notes)
+    if not items and not _is_blank(fields[0]):
+        notes.append(note_unparsed(fields[0]))
+    return MaterialList(items=tuple(items), location=fields[0].location), notes
+
+
+_BUILDERS: dict[str, Callable[[str, Sequence[RawField]], Built]] = {
+    "text": _build_text,
+    "list": _build_list,
+    "codes": _build_codes,
+    "time_limit": _build_time_limit,
+    "fee": _build_fee,
+    "legal_basis": _build_legal_basis,
+    "visits": _build_visits,
+    "online": _build_online,
+    "phones": _build_phones,
+}
+
+
+# --- the guide -----------------------------------------------------------------------
+
+
+def _extra(field: RawField) -> ExtraField:
+    return ExtraField(label=field.label, value=_text_value(field))
+
+
+def _group(
+    raw: RawGuide, vocab: FieldVocab
+) -> tuple[dict[str, list[RawField]], list[ExtraField], list[str]]:
+    """Fields grouped by canonical key (document order), extras, notes."""
+    groups: dict[str, list[RawField]] = {}
+    extras: list[ExtraField] = []
+    notes: list[str] = []
+    for field in raw.fields:
+        if field.key is None:
+            extras.append(_extra(field))
+        elif field.key not in _KNOWN_KEYS or field.key not in vocab.fields:
+            extras.append(_extra(field))
+            notes.append(f"「{field.label}」的字段键 {field.key!r} 不在字段词表中，作为附加字段保留")
+        else:
+            groups.setdefault(field.key, []).append(field)
+    return groups, extras, notes
+
+
+def _build_field(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
+    kind = vocab.kind(key)
+    if kind == "materials":
+        return build_materials(fields, vocab)
+    return _BUILDERS[kind](key, fields)
+
+
+def build_guide(raw: RawGuide, *, channel: str, vocab: FieldVocab) -> Guide:
+    """The typed guide for one item's raw fields (see docs/architecture.md)."""
+    groups, extras, notes = _group(raw, vocab)
+    values: dict[str, Any] = {}
+    for key, fields in groups.items():
+        value, field_notes = _build_field(key, fields, vocab)
+        values[key] = value
+        notes.extend(field_notes)
+    return Guide(
+        channel=channel,
+        source=raw.source,
+        title=raw.title,
+        extras=tuple(extras),
+        notes=tuple([*raw.notes, *notes]),
+        **values,
+    )
+
+
+def build_guides(raws: Iterable[RawGuide], *, channel: str, vocab: FieldVocab) -> list[Guide]:
+    return [build_guide(r, channel=channel, vocab=vocab) for r in raws]
