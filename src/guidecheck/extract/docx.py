@@ -685,10 +685,18 @@ class _Assembler:
         if level is not None:
             self.open = None
             self.events.append(_Heading(level, _title(text), loc))
-        elif self.open is not None:
+        elif self.open is not None and not self._titles_next_item(text, following):
             self.open.lines.extend(line for line in text.split("\n") if line.strip())
         elif len(text.strip()) <= 60 and not _SENTENCE.search(text.strip()[-1:]):
             self.events.append(_Candidate(_title(text), loc))
+
+    def _titles_next_item(self, text: str, following: list[Block]) -> bool:
+        """A short line right before "事项名称：…" is the next item's title, not a value."""
+        nxt = following[0] if following else None
+        if not isinstance(nxt, Para) or len(text.strip()) > 60 or _SENTENCE.search(text):
+            return False
+        label = _parse_label(self.vocab, nxt.text, strong=True, open_kind=None)
+        return label is not None and label.key == "name" and bool(label.value)
 
     def _open_kind(self) -> str | None:
         if self.open is None:
@@ -701,6 +709,8 @@ class _Assembler:
         level = _enum_level(para.text)
         if level is None or len(para.text) > 60 or _SENTENCE.search(para.text[-1:]):
             return None
+        if self.open is not None and any(_enum_level(line) == level for line in self.open.lines):
+            return None  # the next entry of a numbered value list
         return level if self._starts_section(level, following) else None
 
     def _starts_section(self, level: int, following: list[Block]) -> bool:
@@ -761,13 +771,13 @@ class _Assembler:
             outer = col_fields.get(cells[lead].col) or outer
             lead += 1
         rest = cells[lead:]
-        if len(rest) >= 2 and _is_header_row(self.vocab, rest):
-            return self._materials_from_row(table, r, cells, lead, outer)
         if len(rest) >= 3 and _is_label_cell(self.vocab, rest[0]) \
                 and _is_header_row(self.vocab, rest[1:]):
             field_ = self._pair_field(rest[0], None, table, r)
             col_fields[rest[0].col] = field_
             return self._materials_from_row(table, r, cells, lead + 1, field_)
+        if len(rest) >= 2 and _is_header_row(self.vocab, rest):
+            return self._materials_from_row(table, r, cells, lead, outer)
         if not rest:
             return None
         if len(rest) == 1 and outer is None:
@@ -1051,8 +1061,10 @@ def _chunks(events: list[Event], source: str, heading: _Heading | None) -> list[
         fields = [ev for ev in chunk if isinstance(ev, RawField)]
         if not any(f.key is not None for f in fields):
             continue
-        title = _chunk_title(chunk, fields, heading if len(chunks) == 1 else None)
-        where = heading.location if heading else fields[0].location
+        own = heading if len(chunks) == 1 else None
+        title = _chunk_title(chunk, fields, own)
+        first = next(ev for ev in chunk if isinstance(ev, (_Candidate, RawField)))
+        where = own.location if own else first.location
         guides.append(RawGuide(source=where, title=title, fields=fields))
     return guides
 
