@@ -195,8 +195,15 @@ def test_nested_tables_are_numbered_in_document_order(vocab: FieldVocab) -> None
     assert fields["materials"].rows == [{"序号": "1", "材料名称": "申请表", "份数": "1"},
                                         {"序号": "2", "材料名称": "身份证", "份数": "1"}]
     assert fields["materials"].row_locations == [loc(table=2, row=2), loc(table=2, row=3)]
-    assert fields[None].location == loc(table=3, row=1, cell=2)  # 窗口 | 3号 in the nested table
+    assert fields["location"].lines == ["窗口\t3号"]  # a nested table without labels: lines
     assert fields["time_limit_promised"].location == loc(table=4, row=1, cell=2)
+
+
+def test_nested_key_value_table_gives_fields(vocab: FieldVocab) -> None:
+    inner = tbl(["咨询电话", "0571-1234"], ["投诉电话", "12345"])
+    fields = by_key(extract(tbl(["事项名称", "x"], ["联系方式", tc(inner)]), vocab)[0])
+    assert fields["phone"].location == loc(table=2, row=1, cell=2)
+    assert fields["complaint_phone"].lines == ["12345"]
 
 
 def test_item_per_table_without_headings(vocab: FieldVocab) -> None:
@@ -402,3 +409,38 @@ def test_blocks_keep_paragraph_numbering_and_boxes() -> None:
 def test_empty_document_has_no_guides(vocab: FieldVocab) -> None:
     assert extract(p("只是一段说明文字。"), vocab) == []
     assert extract("", vocab) == []
+
+
+# ------------------------------------------------------------------ the demo corpus
+
+
+def _corpus_docx(corpus_dir: object) -> list[object]:
+    from pathlib import Path
+
+    root = Path(str(corpus_dir))
+    return sorted(root.glob("handbook/*.docx")) + sorted(root.glob("manuals/*.docx"))
+
+
+def test_every_corpus_docx_item_and_field_is_read(vocab: FieldVocab, corpus_dir: object) -> None:
+    """Item count and the set of canonical fields per item match corpus/truth.json."""
+    import json
+    from collections import defaultdict
+    from pathlib import Path
+
+    root = Path(str(corpus_dir))
+    if not (root / "truth.json").exists():
+        pytest.skip("demo corpus not generated yet")
+    truth: dict[str, list[dict]] = defaultdict(list)
+    for entry in json.loads((root / "truth.json").read_text(encoding="utf-8"))["guides"]:
+        truth[entry["file"]].append(entry)
+    files = _corpus_docx(root)
+    assert files
+    for path in files:
+        rel = str(Path(str(path)).relative_to(root))
+        guides = extract_docx(Path(str(path)).read_bytes(), rel, vocab)
+        expected = truth[rel]
+        assert len(guides) == len(expected), rel
+        for guide, entry in zip(guides, expected):
+            keys = {f.key for f in guide.fields if f.key is not None}
+            assert keys == set(entry["fields"]), (rel, guide.title)
+            assert guide.title

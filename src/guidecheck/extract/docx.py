@@ -808,12 +808,10 @@ class _Assembler:
                 i += 1
                 continue
             nxt = cells[i + 1] if i + 1 < len(cells) else None
-            if nxt is not None and self._is_label(cell, nxt, i, len(cells)):
-                if (i + 2 < len(cells) and _is_label_cell(self.vocab, nxt)
-                        and not _is_label_cell(self.vocab, cells[i + 2])):
-                    col_fields[cell.col] = None  # an outer label over sub-labels
-                    i += 1
-                    continue
+            if self._is_outer_label(cells, i):
+                col_fields[cell.col] = None  # an outer label over sub-labels: 时限 | 法定 | 15日
+                i += 1
+            elif nxt is not None and self._is_label(cell, nxt, i, len(cells)):
                 field_ = self._pair_field(cell, nxt, table, r)
                 if cell.merge == "restart":
                     col_fields[cell.col] = field_
@@ -824,6 +822,13 @@ class _Assembler:
                     target.lines.extend(cell.lines)
                     self._nested(cell, target)
                 i += 1
+
+    def _is_outer_label(self, cells: list[Cell], i: int) -> bool:
+        if i + 2 >= len(cells) or (len(cells) - i) % 2 == 0:
+            return False
+        cell, sub, value = cells[i], cells[i + 1], cells[i + 2]
+        return (_is_label_cell(self.vocab, cell) or _looks_like_label_cell(cell)) and \
+            _is_label_cell(self.vocab, sub) and not _is_label_cell(self.vocab, value)
 
     def _is_label(self, cell: Cell, nxt: Cell, i: int, count: int) -> bool:
         if _is_label_cell(self.vocab, cell):
@@ -850,10 +855,15 @@ class _Assembler:
             if inner.rows and _is_header_row(self.vocab, inner.rows[0]):
                 target = owner if owner is not None and owner.key == "materials" else None
                 self._materials(inner, target)
+            elif owner is not None and not self._has_known_label(inner):
+                owner.lines.extend(_row_line(row) for row in inner.rows if _row_line(row))
             else:
                 saved = self.open
                 self._key_values(inner)
                 self.open = saved
+
+    def _has_known_label(self, table: Table) -> bool:
+        return any(_is_label_cell(self.vocab, c) for row in table.rows for c in row)
 
     # materials ------------------------------------------------------------
     def _materials_from_row(self, table: Table, r: int, cells: list[Cell], lead: int,
@@ -939,6 +949,11 @@ class _Assembler:
         kept = [(col, h) for col, h in state.headers if col not in used]
         state.headers = sorted(kept + new)
         return True
+
+
+def _row_line(row: list[Cell]) -> str:
+    """A row of a nested table without labels, as one value line (cells tab-separated)."""
+    return "\t".join(" ".join(c.lines) for c in row if c.merge != "continue" and c.lines)
 
 
 def _combine(vocab: FieldVocab, sub: str, parent: str) -> str:
