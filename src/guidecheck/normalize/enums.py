@@ -31,7 +31,6 @@ _DEPTH_DIGIT = re.compile(r"([1-4一二三四])\s*级")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _CN_DEPTH = {"一": 1, "二": 2, "三": 3, "四": 4}
 _FULL_ONLINE = re.compile(r"全程网办|全流程网上办理|全程网上办理")
-_MIN_DEPTH_AVAILABLE = 3  # Ⅲ级 (网上预审/申报) and above count as handled online
 
 
 def parse_depth(text: str) -> int | None:
@@ -47,13 +46,13 @@ def parse_depth(text: str) -> int | None:
 
 def parse_online(raw: str, location: Location) -> Online:
     """Available (是/网上办理/全程网办 vs 否/仅窗口办理/不支持) and depth (Ⅰ–Ⅳ → 1–4).
-    A depth of Ⅲ or Ⅳ alone implies available; otherwise available stays None."""
+    A stated depth (any of Ⅰ–Ⅳ) implies available, as the demo corpus's truth has it."""
     text = clean(raw).upper()
     depth = parse_depth(text)
     available: bool | None = None
     if _NOT_ONLINE.search(text):
         available = False
-    elif _ONLINE.search(text) or (depth or 0) >= _MIN_DEPTH_AVAILABLE:
+    elif _ONLINE.search(text) or depth is not None:
         available = True
     elif "窗口" in text or "现场" in text:
         available = False

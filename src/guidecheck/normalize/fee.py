@@ -13,7 +13,6 @@ _FREE_WHOLE = re.compile(r"^(?:无|否|0|0元|零元|无收费项目|不涉及)$
 _CHARGED = re.compile(r"^(?:是|收费|有|需缴费)(?:[,，:：;；。\s]|$)")
 _AMOUNT = re.compile(r"(?:[¥￥]\s*(\d+(?:\.\d+)?))|(\d+(?:\.\d+)?)\s*(万元|元|块)")
 _BASIS = re.compile(r"(?:收费依据|依据|根据)\s*[:：]?\s*(.+)$", re.S)
-_UNBALANCED_CLOSE = re.compile(r"[)）]+$")
 
 
 def _amounts(text: str) -> list[float]:
@@ -30,8 +29,8 @@ def extract_basis(text: str) -> str | None:
     if not m:
         return None
     basis = clean(m.group(1))
-    if basis.count(")") > basis.count("("):
-        basis = clean(_UNBALANCED_CLOSE.sub("", basis))
+    while basis.endswith(")") and basis.count(")") > basis.count("("):
+        basis = clean(basis[:-1])  # the close of a parenthesis the basis sat in
     return basis or None
 
 
