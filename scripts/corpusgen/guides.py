@@ -106,9 +106,11 @@ def restrict(fields: Fields, channel: str, *, show_code: bool = True) -> Fields:
         }
     if channel == "app":
         # The app's materials table has 原件份数/复印件份数 columns and writes 0 for none.
-        for m in out["materials"]["items"]:
-            m.setdefault("originals", 0)
-            m.setdefault("copies", 0)
+        out["materials"]["items"] = [
+            {"name": m["name"], "originals": m.get("originals", 0), "copies": m.get("copies", 0),
+             **{k: v for k, v in m.items() if k not in {"name", "originals", "copies"}}}
+            for m in out["materials"]["items"]
+        ]
     return out
 
 

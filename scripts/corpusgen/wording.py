@@ -179,7 +179,7 @@ def fee_text(value: dict[str, Any], w: Wording | None, *, what: str = "") -> str
     basis = value["basis"]
     forms = [
         f"收费，{what}{amounts}，收费依据：{basis}",
-        f"{what}{amounts}（收费依据：{basis}）",
+        f"{what}{amounts}。收费依据：{basis}",
         f"收取{what}{amounts}，依据{basis}",
     ]
     if w is None:
