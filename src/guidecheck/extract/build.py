@@ -28,7 +28,6 @@ from guidecheck.model import (
     Phones,
     TextValue,
     TimeLimit,
-    Visits,
     to_data,
 )
 from guidecheck.normalize.citation import parse_legal_basis
