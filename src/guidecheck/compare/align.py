@@ -79,17 +79,18 @@ def assign(cost: Sequence[Sequence[float]]) -> list[int]:
 
 def _exact_pairs(left: Sequence[str], right: Sequence[str]) -> tuple[list[Pair], list[int], list[int]]:
     waiting: dict[str, list[int]] = {}
-    for j, key in enumerate(right):
-        waiting.setdefault(key, []).append(j)
-    pairs, rest_left = [], []
+    for j in range(len(right) - 1, -1, -1):  # reversed, so pop() hands out the first
+        waiting.setdefault(right[j], []).append(j)
+    pairs, rest_left, taken = [], [], [False] * len(right)
     for i, key in enumerate(left):
         slots = waiting.get(key)
         if slots:
-            pairs.append(Pair(i, slots.pop(0), 100.0))
+            j = slots.pop()
+            taken[j] = True
+            pairs.append(Pair(i, j, 100.0))
         else:
             rest_left.append(i)
-    rest_right = sorted(j for slots in waiting.values() for j in slots)
-    return pairs, rest_left, rest_right
+    return pairs, rest_left, [j for j, t in enumerate(taken) if not t]
 
 
 def _fuzzy_pairs(

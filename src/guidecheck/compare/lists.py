@@ -24,6 +24,7 @@ shapes. A shape shown on one side only is no difference (pages show different co
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Sequence
 
@@ -37,8 +38,9 @@ _BASE_CODE = re.compile(r"^[\u4e00-\u9fff]{1,8}-\d{5}-\d{3}(?:-\d{2,3})?$")
 _NATIONAL_CODE = re.compile(r"^([0-9A-Z]{14})-\d{12}-")
 
 
-def _keys(field: str, items: Sequence[str], equivalents: Equivalents) -> list[str]:
-    return [text_key(field, s, equivalents) for s in items]
+@functools.lru_cache(maxsize=16384)
+def _keys(field: str, items: tuple[str, ...], equivalents: Equivalents) -> tuple[str, ...]:
+    return tuple(text_key(field, s, equivalents) for s in items)
 
 
 def _aligned(field: str, expected: ListValue, actual: ListValue, equivalents: Equivalents) -> Alignment:

@@ -161,9 +161,19 @@ def _pair_differences(
     return out + _attribute_differences(field, want, got)
 
 
-def _same(want: Material, got: Material) -> bool:
-    return (want.name == got.name and want.originals == got.originals and want.copies == got.copies
-            and want.form == got.form and want.necessity == got.necessity)
+Signature = tuple[tuple[str, int | None, int | None, str, str], ...]
+
+
+@functools.lru_cache(maxsize=16384)
+def _keys(names: tuple[str, ...], equivalents: Equivalents) -> tuple[str, ...]:
+    return tuple(material_key(n, equivalents) for n in names)
+
+
+def _signature(keys: tuple[str, ...], items: tuple[Material, ...]) -> Signature:
+    """The list's meaning regardless of order: equal signatures ⇒ no difference."""
+    return tuple(sorted(
+        (k, m.originals, m.copies, m.form.value if m.form else "", m.necessity.value if m.necessity else "")
+        for k, m in zip(keys, items)))
 
 
 def compare_materials(
@@ -173,11 +183,11 @@ def compare_materials(
     want, got = expected.items, actual.items
     if not want or not got:
         return []  # an empty list is an extraction problem, not a difference
-    if len(want) == len(got) and all(map(_same, want, got)):
+    want_keys = _keys(tuple(m.name for m in want), equivalents)
+    got_keys = _keys(tuple(m.name for m in got), equivalents)
+    if len(want) == len(got) and _signature(want_keys, want) == _signature(got_keys, got):
         return []
-    al = align([material_key(m.name, equivalents) for m in want],
-               [material_key(m.name, equivalents) for m in got],
-               equivalents.similarity.material_pair, scorer=material_score)
+    al = align(want_keys, got_keys, equivalents.similarity.material_pair, scorer=material_score)
     same_name = equivalents.similarity.material_same_name
     out: list[Difference] = []
     for p in al.pairs:
