@@ -7,8 +7,8 @@ YAML) and the differences expected, as ``kind`` or ``kind|subject``.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,9 @@ LOC = Location(source="guide.html", table=1, row=2)
 
 @pytest.fixture(scope="module")
 def equivalents() -> Equivalents:
-    return parse_equivalents(yaml.safe_load((ROOT / "rules" / "equivalents.yaml").read_text("utf-8")))
+    return parse_equivalents(
+        yaml.safe_load((ROOT / "rules" / "equivalents.yaml").read_text("utf-8"))
+    )
 
 
 # --- building model values from YAML --------------------------------------------------
@@ -75,8 +77,13 @@ def _time_limit(v: Any) -> TimeLimit:
 
 
 def _fee(v: dict[str, Any]) -> Fee:
-    return Fee(raw=str(v), free=v.get("free"), amounts=tuple(v.get("amounts", ())),
-               basis=v.get("basis"), location=LOC)
+    return Fee(
+        raw=str(v),
+        free=v.get("free"),
+        amounts=tuple(v.get("amounts", ())),
+        basis=v.get("basis"),
+        location=LOC,
+    )
 
 
 def _legal(v: list[dict[str, Any]]) -> LegalBasis:
@@ -86,10 +93,15 @@ def _legal(v: list[dict[str, Any]]) -> LegalBasis:
 
 def _material(v: Any) -> Material:
     v = {"name": v} if isinstance(v, str) else v
-    return Material(raw=v["name"], name=v["name"], originals=v.get("originals"),
-                    copies=v.get("copies"), form=Form(v["form"]) if "form" in v else None,
-                    necessity=Necessity(v["necessity"]) if "necessity" in v else None,
-                    location=LOC)
+    return Material(
+        raw=v["name"],
+        name=v["name"],
+        originals=v.get("originals"),
+        copies=v.get("copies"),
+        form=Form(v["form"]) if "form" in v else None,
+        necessity=Necessity(v["necessity"]) if "necessity" in v else None,
+        location=LOC,
+    )
 
 
 def _materials(v: list[Any]) -> MaterialList:
@@ -109,12 +121,25 @@ def _phones(v: list[str]) -> Phones:
 
 
 BUILDERS = {
-    "text": _text, "list": _list, "time_limit": _time_limit, "fee": _fee,
-    "legal_basis": _legal, "materials": _materials, "visits": _visits, "online": _online,
+    "text": _text,
+    "list": _list,
+    "time_limit": _time_limit,
+    "fee": _fee,
+    "legal_basis": _legal,
+    "materials": _materials,
+    "visits": _visits,
+    "online": _online,
     "phones": _phones,
 }
-FIELD_KIND = {"item_type": "text", "case_type": "text", "visits": "visits", "online": "online",
-              "conditions": "list", "process": "list", "code": "list"}
+FIELD_KIND = {
+    "item_type": "text",
+    "case_type": "text",
+    "visits": "visits",
+    "online": "online",
+    "conditions": "list",
+    "process": "list",
+    "code": "list",
+}
 
 
 def _load_cases() -> list[Any]:
@@ -145,8 +170,9 @@ def _assert_differences(produced: list[Difference], wanted: list[str]) -> None:
 @pytest.mark.parametrize(("field", "kind", "case"), _load_cases())
 def test_case(field: str, kind: str, case: dict[str, Any], equivalents: Equivalents) -> None:
     build = BUILDERS[kind]
-    produced = compare_field(field, build(case["expected"]), build(case["actual"]),
-                             equivalents=equivalents)
+    produced = compare_field(
+        field, build(case["expected"]), build(case["actual"]), equivalents=equivalents
+    )
     _assert_differences(produced, case["differences"])
     assert all(d.field == field for d in produced)
     if "detail" in case:
@@ -163,9 +189,17 @@ def test_swapping_sides_swaps_missing_and_extra(equivalents: Equivalents) -> Non
 
 def test_difference_locations_point_into_the_guide(equivalents: Equivalents) -> None:
     ref = _materials([{"name": "申请书", "originals": 1}, "结婚证"])
-    guide = MaterialList(items=(Material(raw="申请书", name="申请书", originals=2,
-                                         location=Location(source="g.docx", table=3, row=4)),),
-                         location=LOC)
+    guide = MaterialList(
+        items=(
+            Material(
+                raw="申请书",
+                name="申请书",
+                originals=2,
+                location=Location(source="g.docx", table=3, row=4),
+            ),
+        ),
+        location=LOC,
+    )
     by_kind = {d.kind: d for d in compare_field("materials", ref, guide, equivalents=equivalents)}
     assert by_kind["copies"].location == Location(source="g.docx", table=3, row=4)
     assert by_kind["copies"].expected == "原件1份" and by_kind["copies"].actual == "原件2份"
@@ -187,23 +221,30 @@ def test_assign_is_optimal_against_brute_force() -> None:
         n, m = min(n, m), max(n, m)
         cost = [[rng.randint(0, 100) for _ in range(m)] for _ in range(n)]
         cols = assign(cost)
-        best = min(sum(cost[i][p[i]] for i in range(n)) for p in itertools.permutations(range(m), n))
+        best = min(
+            sum(cost[i][p[i]] for i in range(n)) for p in itertools.permutations(range(m), n)
+        )
         assert len(set(cols)) == n
         assert sum(cost[i][cols[i]] for i in range(n)) == best
 
 
 def test_align_prefers_exact_then_best_total() -> None:
-    al = align(["申请人身份证明", "委托代理人身份证明"], ["委托代理人的身份证明", "申请人身份证明材料"], 60)
+    al = align(
+        ["申请人身份证明", "委托代理人身份证明"], ["委托代理人的身份证明", "申请人身份证明材料"], 60
+    )
     assert [(p.left, p.right) for p in al.pairs] == [(0, 1), (1, 0)]
     assert align(["a", "b"], ["b", "zzz"], 60).right_only == (1,)
 
 
-@pytest.mark.parametrize(("sequence", "kept"), [
-    ([0, 1, 2, 3], {0, 1, 2, 3}),
-    ([1, 2, 3, 0], {0, 1, 2}),
-    ([0, 2, 1, 3], {0, 1, 3}),
-    ([], set()),
-])
+@pytest.mark.parametrize(
+    ("sequence", "kept"),
+    [
+        ([0, 1, 2, 3], {0, 1, 2, 3}),
+        ([1, 2, 3, 0], {0, 1, 2}),
+        ([0, 2, 1, 3], {0, 1, 3}),
+        ([], set()),
+    ],
+)
 def test_in_order(sequence: list[int], kept: set[int]) -> None:
     assert len(in_order(sequence)) == len(kept)
     values = [sequence[i] for i in sorted(in_order(sequence))]
@@ -229,8 +270,9 @@ def alignment_quality(
 
 
 def test_material_alignment_quality_floor(equivalents: Equivalents) -> None:
-    precision, recall = alignment_quality(lambda n: material_key(n, equivalents),
-                                          equivalents.similarity.material_pair, material_score)
+    precision, recall = alignment_quality(
+        lambda n: material_key(n, equivalents), equivalents.similarity.material_pair, material_score
+    )
     assert precision >= 0.97 and recall >= 0.90, (precision, recall)
     # … and it beats plain fuzz.ratio on raw names (the baseline)
     base_p, base_r = alignment_quality(lambda n: n, equivalents.similarity.material_pair)
@@ -243,7 +285,9 @@ def test_material_key_strips_form_words_only(equivalents: Equivalents) -> None:
     assert material_key("电子营业执照", equivalents) == "电子营业执照"  # 电子 inside a name stays
     assert material_key("复印件", equivalents) == "复印件"  # never strip a name to nothing
     assert material_key("父母户口本", equivalents) == "父母居民户口簿"  # alias inside a name
-    assert material_key("法定代表人身份证明", equivalents) == "法定代表人身份证明"  # 身份证明 ≠ 身份证
+    assert (
+        material_key("法定代表人身份证明", equivalents) == "法定代表人身份证明"
+    )  # 身份证明 ≠ 身份证
 
 
 # --- parse_equivalents validation -----------------------------------------------------------
@@ -253,16 +297,19 @@ def _minimal(**over: Any) -> dict[str, Any]:
     return {"version": 1, **over}
 
 
-@pytest.mark.parametrize(("data", "key"), [
-    (_minimal(materail={}), "materail"),
-    (_minimal(materials={"aliases": [["身份证"]]}), "materials.aliases[0]"),
-    (_minimal(materials={"aliases": [["甲", "乙"], ["乙", "丙"]]}), "materials.aliases[1]"),
-    (_minimal(materials={"strip_words": "原件"}), "materials.strip_words"),
-    (_minimal(similarity={"material_pair": 120}), "similarity.material_pair"),
-    (_minimal(similarity={"sentence_equal": 50}), "similarity.sentence_changed"),
-    (_minimal(text={"values": {"item_typ": []}}), "text.values.item_typ"),
-    ({"version": 2}, "version"),
-])
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (_minimal(materail={}), "materail"),
+        (_minimal(materials={"aliases": [["身份证"]]}), "materials.aliases[0]"),
+        (_minimal(materials={"aliases": [["甲", "乙"], ["乙", "丙"]]}), "materials.aliases[1]"),
+        (_minimal(materials={"strip_words": "原件"}), "materials.strip_words"),
+        (_minimal(similarity={"material_pair": 120}), "similarity.material_pair"),
+        (_minimal(similarity={"sentence_equal": 50}), "similarity.sentence_changed"),
+        (_minimal(text={"values": {"item_typ": []}}), "text.values.item_typ"),
+        ({"version": 2}, "version"),
+    ],
+)
 def test_parse_equivalents_names_the_key(data: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
         parse_equivalents(data)

@@ -77,7 +77,9 @@ def assign(cost: Sequence[Sequence[float]]) -> list[int]:
     return result
 
 
-def _exact_pairs(left: Sequence[str], right: Sequence[str]) -> tuple[list[Pair], list[int], list[int]]:
+def _exact_pairs(
+    left: Sequence[str], right: Sequence[str]
+) -> tuple[list[Pair], list[int], list[int]]:
     waiting: dict[str, list[int]] = {}
     for j in range(len(right) - 1, -1, -1):  # reversed, so pop() hands out the first
         waiting.setdefault(right[j], []).append(j)
@@ -94,14 +96,18 @@ def _exact_pairs(left: Sequence[str], right: Sequence[str]) -> tuple[list[Pair],
 
 
 def _fuzzy_pairs(
-    left: Sequence[str], right: Sequence[str], rows: list[int], cols: list[int], threshold: float,
+    left: Sequence[str],
+    right: Sequence[str],
+    rows: list[int],
+    cols: list[int],
+    threshold: float,
     scorer: Scorer,
 ) -> list[Pair]:
     scores = [[scorer(left[i], right[j], score_cutoff=threshold) for j in cols] for i in rows]
     if not any(any(r) for r in scores):
         return []
     transpose = len(rows) > len(cols)
-    matrix = [list(c) for c in zip(*scores)] if transpose else scores
+    matrix = [list(c) for c in zip(*scores, strict=True)] if transpose else scores
     chosen = assign([[100.0 - s for s in r] for r in matrix])
     pairs = []
     for a, b in enumerate(chosen):

@@ -124,11 +124,22 @@ def _field_keys(data: Any, key: str) -> Mapping[str, Any]:
 
 
 def _similarity(data: Any) -> Similarity:
-    data = _check_keys(data or {}, "similarity", (
-        "material_pair", "material_same_name", "sentence_equal", "sentence_changed", "basis_equal", "text_equal"))
+    data = _check_keys(
+        data or {},
+        "similarity",
+        (
+            "material_pair",
+            "material_same_name",
+            "sentence_equal",
+            "sentence_changed",
+            "basis_equal",
+            "text_equal",
+        ),
+    )
     numbers = {
         name: _threshold(value, f"similarity.{name}")
-        for name, value in data.items() if name != "text_equal"
+        for name, value in data.items()
+        if name != "text_equal"
     }
     per_field = {
         name: _threshold(value, f"similarity.text_equal.{name}")
@@ -155,16 +166,21 @@ def parse_equivalents(data: Mapping[str, Any]) -> Equivalents:
         for name, groups in _field_keys(text.get("values"), "text.values").items()
     }
     prefixes = {
-        name: tuple(sorted(map(clean, _strings(p, f"text.optional_prefixes.{name}")), key=len,
-                           reverse=True))
+        name: tuple(
+            sorted(map(clean, _strings(p, f"text.optional_prefixes.{name}")), key=len, reverse=True)
+        )
         for name, p in _field_keys(text.get("optional_prefixes"), "text.optional_prefixes").items()
     }
     return Equivalents(
-        material_aliases=MappingProxyType(_alias_map(materials.get("aliases"), "materials.aliases")),
-        strip_words=tuple(map(clean, _strings(materials.get("strip_words"),
-                                              "materials.strip_words"))),
-        law_prefixes=tuple(map(clean, _strings(legal.get("law_prefixes"),
-                                               "legal_basis.law_prefixes"))),
+        material_aliases=MappingProxyType(
+            _alias_map(materials.get("aliases"), "materials.aliases")
+        ),
+        strip_words=tuple(
+            map(clean, _strings(materials.get("strip_words"), "materials.strip_words"))
+        ),
+        law_prefixes=tuple(
+            map(clean, _strings(legal.get("law_prefixes"), "legal_basis.law_prefixes"))
+        ),
         value_aliases=MappingProxyType(values),
         optional_prefixes=MappingProxyType(prefixes),
         similarity=_similarity(top.get("similarity")),

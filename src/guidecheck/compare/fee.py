@@ -44,27 +44,61 @@ def bases_equal(expected: str, actual: str, equivalents: Equivalents) -> bool:
     return fuzz.ratio(a, b, score_cutoff=equivalents.similarity.basis_equal) > 0
 
 
-def _basis_difference(field: str, expected: Fee, actual: Fee, equivalents: Equivalents) -> list[Difference]:
+def _basis_difference(
+    field: str, expected: Fee, actual: Fee, equivalents: Equivalents
+) -> list[Difference]:
     if not expected.basis:
         return []
     if not actual.basis:
-        return [Difference(field=field, kind="basis", expected=expected.basis, actual=None,
-                           location=actual.location, detail="未写明收费依据")]
+        return [
+            Difference(
+                field=field,
+                kind="basis",
+                expected=expected.basis,
+                actual=None,
+                location=actual.location,
+                detail="未写明收费依据",
+            )
+        ]
     if bases_equal(expected.basis, actual.basis, equivalents):
         return []
-    return [Difference(field=field, kind="basis", expected=expected.basis, actual=actual.basis,
-                       location=actual.location, detail=char_diff(expected.basis, actual.basis))]
+    return [
+        Difference(
+            field=field,
+            kind="basis",
+            expected=expected.basis,
+            actual=actual.basis,
+            location=actual.location,
+            detail=char_diff(expected.basis, actual.basis),
+        )
+    ]
 
 
-def compare_fee(field: str, expected: Fee, actual: Fee, *, equivalents: Equivalents) -> list[Difference]:
+def compare_fee(
+    field: str, expected: Fee, actual: Fee, *, equivalents: Equivalents
+) -> list[Difference]:
     """Kinds: ``free`` (不收费 vs 收费), ``amount``, ``basis``."""
     if expected.free is None or actual.free is None or (expected.free and actual.free):
         return []
     if expected.free != actual.free:
-        return [Difference(field=field, kind="free", expected=display(expected),
-                           actual=display(actual), location=actual.location)]
+        return [
+            Difference(
+                field=field,
+                kind="free",
+                expected=display(expected),
+                actual=display(actual),
+                location=actual.location,
+            )
+        ]
     out = []
     if expected.amounts and actual.amounts and set(expected.amounts) != set(actual.amounts):
-        out.append(Difference(field=field, kind="amount", expected="、".join(expected.amounts),
-                              actual="、".join(actual.amounts), location=actual.location))
+        out.append(
+            Difference(
+                field=field,
+                kind="amount",
+                expected="、".join(expected.amounts),
+                actual="、".join(actual.amounts),
+                location=actual.location,
+            )
+        )
     return out + _basis_difference(field, expected, actual, equivalents)

@@ -17,7 +17,12 @@ from guidecheck.compare.enums import compare_enum, compare_online, compare_visit
 from guidecheck.compare.equivalence import Equivalents
 from guidecheck.compare.fee import compare_fee
 from guidecheck.compare.legal import compare_legal_basis
-from guidecheck.compare.lists import compare_codes, compare_conditions, compare_phones, compare_steps
+from guidecheck.compare.lists import (
+    compare_codes,
+    compare_conditions,
+    compare_phones,
+    compare_steps,
+)
 from guidecheck.compare.materials import compare_materials
 from guidecheck.compare.text import compare_text
 from guidecheck.compare.timelimit import compare_time_limit

@@ -29,7 +29,7 @@ def law_key(title: str, equivalents: Equivalents) -> str:
     key = _REVISION.sub("", alias_form(title))
     for prefix in equivalents.law_prefixes:
         if key.startswith(prefix) and len(key) > len(prefix):
-            return key[len(prefix):]
+            return key[len(prefix) :]
     return key
 
 
@@ -61,13 +61,27 @@ def _article_differences(
     extra = [a for a in got.articles if a not in want.articles]
     out = []
     if missing:
-        out.append(Difference(field=field, kind="missing_article", expected=_cite(want.law, missing),
-                              actual=_cite(got.law, got.articles), location=location,
-                              subject=want.law))
+        out.append(
+            Difference(
+                field=field,
+                kind="missing_article",
+                expected=_cite(want.law, missing),
+                actual=_cite(got.law, got.articles),
+                location=location,
+                subject=want.law,
+            )
+        )
     if extra:
-        out.append(Difference(field=field, kind="extra_article", expected=_cite(want.law, want.articles),
-                              actual=_cite(got.law, extra), location=location,
-                              subject=want.law))
+        out.append(
+            Difference(
+                field=field,
+                kind="extra_article",
+                expected=_cite(want.law, want.articles),
+                actual=_cite(got.law, extra),
+                location=location,
+                subject=want.law,
+            )
+        )
     return out
 
 
@@ -83,11 +97,25 @@ def compare_legal_basis(
         if key in got:
             out += _article_differences(field, c, got[key], actual.location)
         else:
-            out.append(Difference(field=field, kind="missing_law", expected=_cite(c.law, c.articles),
-                                  actual=None, subject=c.law))
+            out.append(
+                Difference(
+                    field=field,
+                    kind="missing_law",
+                    expected=_cite(c.law, c.articles),
+                    actual=None,
+                    subject=c.law,
+                )
+            )
     for key, c in got.items():
         if key not in want:
-            out.append(Difference(field=field, kind="extra_law", expected=None,
-                                  actual=_cite(c.law, c.articles), location=actual.location,
-                                  subject=c.law))
+            out.append(
+                Difference(
+                    field=field,
+                    kind="extra_law",
+                    expected=None,
+                    actual=_cite(c.law, c.articles),
+                    location=actual.location,
+                    subject=c.law,
+                )
+            )
     return out

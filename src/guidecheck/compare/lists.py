@@ -43,23 +43,44 @@ def _keys(field: str, items: tuple[str, ...], equivalents: Equivalents) -> tuple
     return tuple(text_key(field, s, equivalents) for s in items)
 
 
-def _aligned(field: str, expected: ListValue, actual: ListValue, equivalents: Equivalents) -> Alignment:
+def _aligned(
+    field: str, expected: ListValue, actual: ListValue, equivalents: Equivalents
+) -> Alignment:
     sim = equivalents.similarity
-    return align(_keys(field, expected.items, equivalents), _keys(field, actual.items, equivalents),
-                 sim.sentence_changed)
+    return align(
+        _keys(field, expected.items, equivalents),
+        _keys(field, actual.items, equivalents),
+        sim.sentence_changed,
+    )
 
 
 def _entry_differences(
     field: str, expected: ListValue, actual: ListValue, al: Alignment, equal_at: float
 ) -> list[Difference]:
     want, got, loc = expected.items, actual.items, actual.location
-    out = [Difference(field=field, kind="changed", expected=want[p.left], actual=got[p.right],
-                      location=loc, subject=want[p.left], detail=char_diff(want[p.left], got[p.right]))
-           for p in al.pairs if p.score < equal_at]
-    out += [Difference(field=field, kind="missing", expected=want[i], actual=None, subject=want[i])
-            for i in al.left_only]
-    out += [Difference(field=field, kind="extra", expected=None, actual=got[j], location=loc,
-                       subject=got[j]) for j in al.right_only]
+    out = [
+        Difference(
+            field=field,
+            kind="changed",
+            expected=want[p.left],
+            actual=got[p.right],
+            location=loc,
+            subject=want[p.left],
+            detail=char_diff(want[p.left], got[p.right]),
+        )
+        for p in al.pairs
+        if p.score < equal_at
+    ]
+    out += [
+        Difference(field=field, kind="missing", expected=want[i], actual=None, subject=want[i])
+        for i in al.left_only
+    ]
+    out += [
+        Difference(
+            field=field, kind="extra", expected=None, actual=got[j], location=loc, subject=got[j]
+        )
+        for j in al.right_only
+    ]
     return out
 
 
@@ -105,9 +126,17 @@ def compare_steps(
     for n, p in enumerate(al.pairs):
         if n not in kept:
             step = expected.items[p.left]
-            out.append(Difference(field=field, kind="order", expected=f"第{p.left + 1}步",
-                                  actual=f"第{p.right + 1}步", location=actual.location,
-                                  subject=step, detail=f"“{step}”的顺序不同"))
+            out.append(
+                Difference(
+                    field=field,
+                    kind="order",
+                    expected=f"第{p.left + 1}步",
+                    actual=f"第{p.right + 1}步",
+                    location=actual.location,
+                    subject=step,
+                    detail=f"“{step}”的顺序不同",
+                )
+            )
     return out
 
 
@@ -120,12 +149,17 @@ def _set_differences(
     missing = [w for w in want if w not in got]
     extra = [g for g in dict.fromkeys(got) if g not in want]
     if len(missing) == 1 and len(extra) == 1 and len(set(want)) == 1 and len(set(got)) == 1:
-        return [Difference(field=field, kind="value", expected=missing[0], actual=extra[0],
-                           location=location)]
-    return ([Difference(field=field, kind="missing", expected=m, actual=None, subject=m)
-             for m in missing]
-            + [Difference(field=field, kind="extra", expected=None, actual=e, location=location,
-                          subject=e) for e in extra])
+        return [
+            Difference(
+                field=field, kind="value", expected=missing[0], actual=extra[0], location=location
+            )
+        ]
+    return [
+        Difference(field=field, kind="missing", expected=m, actual=None, subject=m) for m in missing
+    ] + [
+        Difference(field=field, kind="extra", expected=None, actual=e, location=location, subject=e)
+        for e in extra
+    ]
 
 
 def code_shape(code: str) -> tuple[str, str]:

@@ -41,19 +41,26 @@ from guidecheck.normalize.text import strip_numbering
 _COUNT = r"(?:一式)?[0-9一二两三四五六七八九十]+(?:份|张|页|本|套|件)"
 _CONNECTOR = r"[及和与或、/,;:+\s]|各|并|需|须|均"
 _FORM_TEXT = {Form.PAPER: "纸质", Form.ELECTRONIC: "电子", Form.BOTH: "纸质和电子"}
-_NECESSITY_TEXT = {Necessity.REQUIRED: "必要", Necessity.OPTIONAL: "非必要",
-                   Necessity.DEFERRED: "容缺后补"}
+_NECESSITY_TEXT = {
+    Necessity.REQUIRED: "必要",
+    Necessity.OPTIONAL: "非必要",
+    Necessity.DEFERRED: "容缺后补",
+}
 
 
 @functools.lru_cache(maxsize=64)
-def _strippers(equivalents: Equivalents) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _strippers(
+    equivalents: Equivalents,
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """(bracketed form group, trailing form run, one form word or count)."""
     words = sorted((alias_form(w) for w in equivalents.strip_words), key=len, reverse=True)
     word = "|".join(map(re.escape, words)) or r"(?!)"
     atom = f"(?:{word}|{_COUNT}|{_CONNECTOR})"
-    return (re.compile(rf"[(\[【]\s*{atom}+\s*[)\]】]"),
-            re.compile(rf"{atom}+$"),
-            re.compile(rf"{word}|{_COUNT}"))
+    return (
+        re.compile(rf"[(\[【]\s*{atom}+\s*[)\]】]"),
+        re.compile(rf"{atom}+$"),
+        re.compile(rf"{word}|{_COUNT}"),
+    )
 
 
 def strip_form_words(name: str, equivalents: Equivalents) -> str:
@@ -93,7 +100,9 @@ def material_key(name: str, equivalents: Equivalents) -> str:
     return canonical_words(key, equivalents)
 
 
-_MIN_CONTAINED = 4  # a key this long inside the other pairs them: 公司章程 ⊂ 公司章程（全体股东签署）
+_MIN_CONTAINED = (
+    4  # a key this long inside the other pairs them: 公司章程 ⊂ 公司章程（全体股东签署）
+)
 
 
 def material_score(a: str, b: str, *, score_cutoff: float = 0.0) -> float:
@@ -114,7 +123,9 @@ def _counts(m: Material) -> tuple[int, int]:
 
 def counts_text(m: Material) -> str:
     originals, copies = _counts(m)
-    parts = ([f"原件{originals}份"] if originals else []) + ([f"复印件{copies}份"] if copies else [])
+    parts = ([f"原件{originals}份"] if originals else []) + (
+        [f"复印件{copies}份"] if copies else []
+    )
     return "、".join(parts) or "无"
 
 
@@ -135,8 +146,14 @@ def _count_kind(want: Material, got: Material) -> str | None:
 
 def _attribute_differences(field: str, want: Material, got: Material) -> list[Difference]:
     def diff(kind: str, expected: str, actual: str) -> Difference:
-        return Difference(field=field, kind=kind, expected=expected, actual=actual,
-                          location=got.location, subject=want.name)
+        return Difference(
+            field=field,
+            kind=kind,
+            expected=expected,
+            actual=actual,
+            location=got.location,
+            subject=want.name,
+        )
 
     out = []
     kind = _count_kind(want, got)
@@ -145,8 +162,9 @@ def _attribute_differences(field: str, want: Material, got: Material) -> list[Di
     if want.form and got.form and want.form != got.form:
         out.append(diff("form", _FORM_TEXT[want.form], _FORM_TEXT[got.form]))
     if want.necessity and got.necessity and want.necessity != got.necessity:
-        out.append(diff("necessity", _NECESSITY_TEXT[want.necessity],
-                        _NECESSITY_TEXT[got.necessity]))
+        out.append(
+            diff("necessity", _NECESSITY_TEXT[want.necessity], _NECESSITY_TEXT[got.necessity])
+        )
     return out
 
 
@@ -155,13 +173,21 @@ def _pair_differences(
 ) -> list[Difference]:
     out = []
     if pair.score < same_name:
-        out.append(Difference(field=field, kind="name", expected=want.name, actual=got.name,
-                              location=got.location, subject=want.name,
-                              detail=char_diff(want.name, got.name)))
+        out.append(
+            Difference(
+                field=field,
+                kind="name",
+                expected=want.name,
+                actual=got.name,
+                location=got.location,
+                subject=want.name,
+                detail=char_diff(want.name, got.name),
+            )
+        )
     return out + _attribute_differences(field, want, got)
 
 
-Signature = tuple[tuple[str, int | None, int | None, str, str], ...]
+Signature = tuple[tuple[str, int, int, str, str], ...]
 
 
 @functools.lru_cache(maxsize=16384)
@@ -171,9 +197,18 @@ def _keys(names: tuple[str, ...], equivalents: Equivalents) -> tuple[str, ...]:
 
 def _signature(keys: tuple[str, ...], items: tuple[Material, ...]) -> Signature:
     """The list's meaning regardless of order: equal signatures ⇒ no difference."""
-    return tuple(sorted(
-        (k, m.originals, m.copies, m.form.value if m.form else "", m.necessity.value if m.necessity else "")
-        for k, m in zip(keys, items)))
+    return tuple(
+        sorted(
+            (
+                k,
+                -1 if m.originals is None else m.originals,
+                -1 if m.copies is None else m.copies,
+                m.form.value if m.form else "",
+                m.necessity.value if m.necessity else "",
+            )
+            for k, m in zip(keys, items, strict=True)
+        )
+    )
 
 
 def compare_materials(
@@ -192,8 +227,26 @@ def compare_materials(
     out: list[Difference] = []
     for p in al.pairs:
         out += _pair_differences(field, want[p.left], got[p.right], p, same_name)
-    out += [Difference(field=field, kind="missing", expected=want[i].name, actual=None,
-                       subject=want[i].name, detail=counts_text(want[i])) for i in al.left_only]
-    out += [Difference(field=field, kind="extra", expected=None, actual=got[j].name,
-                       location=got[j].location, subject=got[j].name) for j in al.right_only]
+    out += [
+        Difference(
+            field=field,
+            kind="missing",
+            expected=want[i].name,
+            actual=None,
+            subject=want[i].name,
+            detail=counts_text(want[i]) if _states_counts(want[i]) else "",
+        )
+        for i in al.left_only
+    ]
+    out += [
+        Difference(
+            field=field,
+            kind="extra",
+            expected=None,
+            actual=got[j].name,
+            location=got[j].location,
+            subject=got[j].name,
+        )
+        for j in al.right_only
+    ]
     return out

@@ -15,7 +15,6 @@ A real difference carries a compact character diff for display,
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 
 from rapidfuzz import fuzz
@@ -41,7 +40,7 @@ def strip_punct(s: str) -> str:
 def _drop_prefix(s: str, prefixes: tuple[str, ...]) -> str:
     for prefix in prefixes:
         if s.startswith(prefix) and len(s) > len(prefix):
-            return s[len(prefix):]
+            return s[len(prefix) :]
     return s
 
 
@@ -63,7 +62,7 @@ def _elide(s: str, *, head: bool, tail: bool) -> str:
     keep_right = _CONTEXT if tail else 0
     if len(s) <= keep_left + keep_right + 1:
         return s
-    return s[:keep_left] + "…" + (s[len(s) - keep_right:] if keep_right else "")
+    return s[:keep_left] + "…" + (s[len(s) - keep_right :] if keep_right else "")
 
 
 def char_diff(expected: str, actual: str) -> str:
@@ -72,8 +71,8 @@ def char_diff(expected: str, actual: str) -> str:
     out = []
     last = len(ops) - 1
     for n, op in enumerate(ops):
-        old = expected[op.src_start:op.src_end]
-        new = actual[op.dest_start:op.dest_end]
+        old = expected[op.src_start : op.src_end]
+        new = actual[op.dest_start : op.dest_end]
         if op.tag == "equal":
             out.append(_elide(old, head=n > 0, tail=n < last))
             continue
@@ -100,7 +99,13 @@ def compare_text(
     """Free text: one difference of kind ``value`` with a character diff, or none."""
     if texts_equal(field, expected.text, actual.text, equivalents):
         return []
-    return [Difference(
-        field=field, kind="value", expected=expected.text, actual=actual.text,
-        location=actual.location, detail=char_diff(expected.text, actual.text),
-    )]
+    return [
+        Difference(
+            field=field,
+            kind="value",
+            expected=expected.text,
+            actual=actual.text,
+            location=actual.location,
+            detail=char_diff(expected.text, actual.text),
+        )
+    ]

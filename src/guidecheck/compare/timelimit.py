@@ -30,8 +30,12 @@ _UNIT_CLASS = {
 }
 _TO_BASE = {TimeUnit.YEAR: 12.0}
 _UNIT_TEXT = {
-    TimeUnit.WORKING_DAY: "个工作日", TimeUnit.DAY: "日", TimeUnit.CALENDAR_DAY: "个自然日",
-    TimeUnit.HOUR: "小时", TimeUnit.MONTH: "个月", TimeUnit.YEAR: "年",
+    TimeUnit.WORKING_DAY: "个工作日",
+    TimeUnit.DAY: "日",
+    TimeUnit.CALENDAR_DAY: "个自然日",
+    TimeUnit.HOUR: "小时",
+    TimeUnit.MONTH: "个月",
+    TimeUnit.YEAR: "年",
 }
 
 Meaning = tuple[str, float, str | None]  # (category, amount, unit class)
@@ -81,5 +85,12 @@ def compare_time_limit(field: str, expected: TimeLimit, actual: TimeLimit) -> li
     kind = _kind(a, b)
     if kind is None:
         return []
-    return [Difference(field=field, kind=kind, expected=display(expected), actual=display(actual),
-                       location=actual.location)]
+    return [
+        Difference(
+            field=field,
+            kind=kind,
+            expected=display(expected),
+            actual=display(actual),
+            location=actual.location,
+        )
+    ]
