@@ -41,6 +41,8 @@ W_SDT, W_SDTCONTENT, W_SDTPR = _W + "sdt", _W + "sdtContent", _W + "sdtPr"
 W_TXBX, W_DEL, W_MOVEFROM = _W + "txbxContent", _W + "del", _W + "moveFrom"
 W_FLDCHAR, W_INSTR, W_FLDSIMPLE = _W + "fldChar", _W + "instrText", _W + "fldSimple"
 W_VAL = _W + "val"
+W_PSTYLE, W_NUMPR, W_OUTLINE = _W + "pStyle", _W + "numPr", _W + "outlineLvl"
+W_GRIDSPAN, W_VMERGE = _W + "gridSpan", _W + "vMerge"
 MC_ALT, MC_CHOICE, MC_FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
 
 _SPECIAL = (W_TXBX, MC_ALT, W_DEL, W_MOVEFROM, W_FLDCHAR, W_INSTR, W_FLDSIMPLE)
@@ -315,68 +317,100 @@ class _BlockReader:
         self.tables = 0
         self.toc_fields = 0  # open TOC fields
         self.fields: list[str] = []  # instruction text of open fields
+        self.texts: dict[etree._Element, list[str]] = {}
+        self.special: set[etree._Element] = set()  # paragraphs read by _inline()
+        self.default_style = self.styles.get(_default_style(parts.styles), _Style())
 
-    def blocks(self, container: etree._Element, *, in_table: bool = False) -> Iterator[Block]:
+    def prepare(self, body: etree._Element) -> None:
+        """One C-level pass: the text of every plain paragraph, and which need the slow path."""
+        special = self.special
+        for el in body.iter(*_SPECIAL):
+            special.update(el.iterancestors(W_P))
+            if el.tag == W_TXBX:
+                special.update(el.iter(W_P))
+        texts = self.texts
+        current: list[str] = []
+        for el in body.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH):
+            tag = el.tag
+            if tag == W_P:
+                current = texts[el] = []
+            elif tag == W_T:
+                current.append(el.text or "")
+            elif el.getparent().tag == W_R:  # not a tab stop in w:pPr
+                current.append("\t" if tag == W_TAB else "-" if tag == W_NBH else "\n")
+
+    def blocks(self, container: etree._Element, out: list[Block], *,
+               in_table: bool = False) -> list[Block]:
         for el in container:
             tag = el.tag
             if tag == W_P:
-                yield from self._paragraph(el, in_table)
+                self._paragraph(el, in_table, out)
             elif tag == W_TBL:
-                yield self._table(el)
+                out.append(self._table(el))
             elif tag == W_SDT:
                 if not _is_toc_sdt(el):
                     content = el.find(W_SDTCONTENT)
                     if content is not None:
-                        yield from self.blocks(content, in_table=in_table)
+                        self.blocks(content, out, in_table=in_table)
             elif tag in _BLOCK_CONTAINERS:
-                yield from self.blocks(el, in_table=in_table)
+                self.blocks(el, out, in_table=in_table)
+        return out
 
-    def _paragraph(self, p: etree._Element, in_table: bool) -> Iterator[Block]:
+    def _paragraph(self, p: etree._Element, in_table: bool, out: list[Block]) -> None:
         index = 0 if in_table else self._next_paragraph()
         boxes: list[etree._Element] = []
         toc_before = self.toc_fields > 0
-        if next(p.iter(*_SPECIAL), None) is None:
-            text, toc = _fast_text(p), False
+        toc = False
+        if p in self.special:
+            parts: list[str] = []
+            toc = self._inline(p, parts, boxes)
+            text = "".join(parts)
         else:
-            out: list[str] = []
-            toc = self._inline(p, out, boxes)
-            text = "".join(out)
-        style, heading, num, bold = self._properties(p)
-        if toc or toc_before or style.toc or _looks_like_toc_line(text):
+            text = "".join(self.texts.get(p, ()))
+        style, heading, num = self._properties(p)
+        if toc or toc_before or style.toc or (text and _looks_like_toc_line(text)):
             return
         prefix = ""
         if num is not None and text.strip():
             prefix, _ = self.numbering.prefix(*num)
-        yield Para(index, text, prefix, heading, bold or style.bold or _all_bold(p))
+        bold = not in_table and len(text) <= 40 and (style.bold or _all_bold(p))
+        out.append(Para(index, text, prefix, heading, bold))
         for box in boxes:
-            for block in self.blocks(box, in_table=True):
+            for block in self.blocks(box, [], in_table=True):
                 if isinstance(block, Para):
                     block.index, block.boxed = index, True
-                yield block
+                out.append(block)
 
     def _next_paragraph(self) -> int:
         self.paragraphs += 1
         return self.paragraphs
 
-    def _properties(self, p: etree._Element) -> tuple[_Style, int | None, tuple[str, int] | None,
-                                                      bool]:
-        ppr = p.find(W_PPR)
+    def _properties(self, p: etree._Element) -> tuple[_Style, int | None, tuple[str, int] | None]:
+        ppr = _first(p, W_PPR)
         if ppr is None:
-            style = self.styles.get("", _Style())
-            return style, style.heading, style.num, False
-        style = self.styles.get(_val(ppr, "pStyle") or "", _Style())
+            style = self.default_style
+            return style, style.heading, style.num
+        style_id = outline = None
+        numpr = None
+        for child in ppr:
+            tag = child.tag
+            if tag == W_PSTYLE:
+                style_id = child.get(W_VAL)
+            elif tag == W_NUMPR:
+                numpr = child
+            elif tag == W_OUTLINE:
+                outline = child.get(W_VAL)
+        style = self.styles.get(style_id or "", _Style()) if style_id else self.default_style
         heading = style.heading
-        outline = _val(ppr, "outlineLvl")
         if outline is not None:
             level = _int(outline, 9)
             heading = level if level < 9 else None
         num = style.num
-        numpr = ppr.find(_W + "numPr")
         if numpr is not None:
             num_id = _val(numpr, "numId")
             ilvl = _int(_val(numpr, "ilvl"), num[1] if num else 0)
             num = (num_id, ilvl) if num_id is not None else (num[0], ilvl) if num else None
-        return style, heading, num, False
+        return style, heading, num
 
     def _inline(self, el: etree._Element, out: list[str], boxes: list[etree._Element]) -> bool:
         """Text of a paragraph or inline container; True when inside a TOC field."""
@@ -450,15 +484,17 @@ class _BlockReader:
         return table
 
     def _cell(self, tc: etree._Element, col: int) -> Cell:
-        tcpr = tc.find(W_TCPR)
-        span = max(_int(_val(tcpr, "gridSpan"), 1), 1)
-        merge = None
-        vmerge = tcpr.find(_W + "vMerge") if tcpr is not None else None
-        if vmerge is not None:
-            merge = "restart" if vmerge.get(W_VAL) == "restart" else "continue"
+        span, merge = 1, None
+        tcpr = _first(tc, W_TCPR)
+        if tcpr is not None:
+            for child in tcpr:
+                if child.tag == W_GRIDSPAN:
+                    span = max(_int(child.get(W_VAL), 1), 1)
+                elif child.tag == W_VMERGE:
+                    merge = "restart" if child.get(W_VAL) == "restart" else "continue"
         lines: list[str] = []
         tables: list[Table] = []
-        for block in self.blocks(tc, in_table=True):
+        for block in self.blocks(tc, [], in_table=True):
             if isinstance(block, Table):
                 tables.append(block)
             else:
@@ -484,20 +520,20 @@ def _cells(tr: etree._Element) -> Iterator[etree._Element]:
                 yield from _cells(inner)
 
 
-def _fast_text(p: etree._Element) -> str:
-    out = []
-    for r in p.iter(W_R):
-        for child in r:
-            tag = child.tag
-            if tag == W_T:
-                out.append(child.text or "")
-            elif tag == W_TAB:
-                out.append("\t")
-            elif tag in (W_BR, W_CR):
-                out.append("\n")
-            elif tag == W_NBH:
-                out.append("-")
-    return "".join(out)
+def _first(el: etree._Element, tag: str) -> etree._Element | None:
+    """The properties child (pPr, tcPr…), which Word always writes first."""
+    for child in el:
+        return child if child.tag == tag else None
+    return None
+
+
+def _default_style(root: etree._Element | None) -> str:
+    if root is None:
+        return ""
+    for st in root.iterchildren(_W + "style"):
+        if st.get(_W + "type") == "paragraph" and st.get(_W + "default") in ("1", "true", "on"):
+            return st.get(_W + "styleId", "")
+    return ""
 
 
 def _all_bold(p: etree._Element) -> bool:
@@ -535,7 +571,7 @@ _TOC_LINE = re.compile(r"^[^：:\t]{1,80}?(?:[.．…·•\-_]{3,}|…{2,}|\t)\s
 
 
 def _looks_like_toc_line(text: str) -> bool:
-    return len(text) <= 100 and bool(_TOC_LINE.match(text))
+    return text[-1:].isdigit() and len(text) <= 100 and bool(_TOC_LINE.match(text))
 
 
 # ---------------------------------------------------------------- labels
@@ -572,8 +608,34 @@ def _enum_level(text: str) -> int | None:
     return None
 
 
-def _lookup(vocab: FieldVocab, label: str) -> str | None:
-    return vocab.field_for_label(_ZW.sub("", label))
+class _Vocab:
+    """FieldVocab lookups memoized per document (labels repeat in every item)."""
+
+    def __init__(self, vocab: FieldVocab) -> None:
+        self.vocab = vocab
+        self._fields: dict[str, str | None] = {}
+        self._columns: dict[str, str | None] = {}
+
+    def field_for_label(self, label: str) -> str | None:
+        try:
+            return self._fields[label]
+        except KeyError:
+            key = self._fields[label] = self.vocab.field_for_label(_ZW.sub("", label))
+            return key
+
+    def material_column(self, header: str) -> str | None:
+        try:
+            return self._columns[header]
+        except KeyError:
+            attr = self._columns[header] = self.vocab.material_column(_ZW.sub("", header))
+            return attr
+
+    def kind(self, key: str) -> str:
+        return self.vocab.kind(key)
+
+
+def _lookup(vocab: _Vocab, label: str) -> str | None:
+    return vocab.field_for_label(label)
 
 
 @dataclass(slots=True)
@@ -583,7 +645,7 @@ class _Label:
     key: str | None
 
 
-def _parse_label(vocab: FieldVocab, text: str, *, strong: bool,
+def _parse_label(vocab: _Vocab, text: str, *, strong: bool,
                  open_kind: str | None) -> _Label | None:
     """A labelled line: "标签：值", "标签：" or (when ``strong``) a bare known label."""
     body = strip_enumerator(text)
@@ -614,7 +676,7 @@ def _unknown_label_ok(label: str, value: str, open_kind: str | None) -> bool:
     return len(plain) <= 10 and open_kind not in _LIST_KINDS
 
 
-def _is_label_cell(vocab: FieldVocab, cell: Cell) -> bool:
+def _is_label_cell(vocab: _Vocab, cell: Cell) -> bool:
     text = cell.text.strip().rstrip("：:")
     return bool(text) and len(cell.lines) == 1 and _lookup(vocab, text) is not None
 
@@ -625,8 +687,8 @@ def _looks_like_label_cell(cell: Cell) -> bool:
             and not text[0].isdigit())
 
 
-def _is_header_row(vocab: FieldVocab, cells: list[Cell]) -> bool:
-    attrs = [vocab.material_column(_ZW.sub("", c.text)) for c in cells if c.text.strip()]
+def _is_header_row(vocab: _Vocab, cells: list[Cell]) -> bool:
+    attrs = [vocab.material_column(c.text) for c in cells if c.text.strip()]
     known = [a for a in attrs if a is not None]
     return "name" in known and len(known) >= 2 and len(known) * 2 > len(attrs)
 
@@ -666,7 +728,7 @@ class _Assembler:
     """Blocks → events; a field stays open for following value paragraphs."""
 
     def __init__(self, source: str, vocab: FieldVocab) -> None:
-        self.source, self.vocab = source, vocab
+        self.source, self.vocab = source, _Vocab(vocab)
         self.events: list[Event] = []
         self.open: RawField | None = None
 
@@ -956,7 +1018,7 @@ def _row_line(row: list[Cell]) -> str:
     return "\t".join(" ".join(c.lines) for c in row if c.merge != "continue" and c.lines)
 
 
-def _combine(vocab: FieldVocab, sub: str, parent: str) -> str:
+def _combine(vocab: _Vocab, sub: str, parent: str) -> str:
     for candidate in (sub + parent, parent + sub):
         if vocab.material_column(candidate):
             return candidate
@@ -1108,7 +1170,9 @@ def read_blocks(parts: DocxParts) -> list[Block]:
     body = parts.document.find(_W + "body")
     if body is None:
         return []
-    return list(_BlockReader(parts).blocks(body))
+    reader = _BlockReader(parts)
+    reader.prepare(body)
+    return reader.blocks(body, [])
 
 
 def extract_docx(data: bytes, source: str, vocab: FieldVocab) -> list[RawGuide]:
