@@ -23,7 +23,7 @@ from lxml import etree
 from docx_factory import (
     DOCM_CT, STRICT_W_NS, W_NS, content_types, deflate_bomb_part, document_xml,
     many_entries_zip, overlapping_zip, p, package, read_parts, rels, replace_parts,
-    set_declared_size, tbl, zip_bytes,
+    set_declared_size, zip_bytes,
 )
 from guidecheck.errors import InvalidUpload
 from guidecheck.extract.docx import extract_docx
