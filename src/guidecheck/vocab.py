@@ -40,7 +40,7 @@ def rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
-_LABEL_DROP = re.compile(r"[\s:：*＊※·•|│]+")
+_LABEL_DROP = re.compile(r"[\s:：*＊※·•|│\u200b-\u200d\u2060\ufeff]+")
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
 
 
