@@ -20,7 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpusgen import docx_files, web  # noqa: E402
-from corpusgen.guides import Guide, dump_yaml, load_vocab_labels, plan, registry  # noqa: E402
+from corpusgen.guides import (  # noqa: E402
+    Guide, dump_yaml, load_vocab_labels, plan, registry, renumber,
+)
 from corpusgen.spec import Content, load_content, scaled  # noqa: E402
 from corpusgen.wording import VARIATIONS  # noqa: E402
 
@@ -72,7 +74,9 @@ def generate(out: Path, *, seed: int = 1, scale: int = 1) -> dict:
     check_labels()
     content = scaled(load_content(), scale)
     guides = plan(content, seed)
-    # Issue 3 hook: inject deviations into ``guides`` here (edit fields, append deviations).
+    # Issue 3 hook: inject deviations here — edit a guide's ``fields`` (renderers write
+    # what the fields say), append to its ``deviations``, or drop guides; then renumber.
+    renumber(guides)
     for name in GENERATED:
         target = out / name
         if target.is_dir():

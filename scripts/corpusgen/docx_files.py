@@ -125,17 +125,25 @@ def _handbook_entry(
 
     def pair_row(l1: str, v1: str, l2: str, v2: str) -> None:
         cells = table.add_row().cells
-        for cell, text in zip(cells, (l1, v1, l2, v2)):
-            add_text(cell.paragraphs[0], text, w if text in (v1, v2) else None)
+        texts = (l1 if v1 else "", v1, l2 if v2 else "", v2)  # no label without its value
+        for i, (cell, text) in enumerate(zip(cells, texts)):
+            if text:
+                add_text(cell.paragraphs[0], text, w if i % 2 else None)
 
-    name = odd_spaces(f["name"]["text"], w, "zw", 0.15)
-    full_row("事项名称", [name])
+    def txt(key: str) -> str:
+        return f[key]["text"] if key in f else ""
+
+    if "name" in f:
+        full_row("事项名称", [odd_spaces(f["name"]["text"], w, "zw", 0.15)])
     if "code" in f:
-        pair_row("基本编码", "、".join(f["code"]["items"]), "事项类型", f["item_type"]["text"])
-    full_row("实施主体", [f["implementing_body"]["text"]])
-    pair_row("主管部门", f["line_department"]["text"], "办件类型", f["case_type"]["text"])
-    full_row("设定依据", citations_text(f["legal_basis"], None))
-    _conditions_row(table, f["conditions"]["items"], w, revisions, g.index)
+        pair_row("基本编码", "、".join(f["code"]["items"]), "事项类型", txt("item_type"))
+    if "implementing_body" in f:
+        full_row("实施主体", [f["implementing_body"]["text"]])
+    pair_row("主管部门", txt("line_department"), "办件类型", txt("case_type"))
+    if "legal_basis" in f:
+        full_row("设定依据", citations_text(f["legal_basis"], None))
+    if "conditions" in f:
+        _conditions_row(table, f["conditions"]["items"], w, revisions, g.index)
     # Vertically merged group label over the two time limits.
     top, bottom = table.add_row().cells, table.add_row().cells
     group = top[0].merge(bottom[0])
@@ -144,20 +152,28 @@ def _handbook_entry(
                               (bottom, "承诺办结时限", "time_limit_promised")):
         add_text(cells[1].paragraphs[0], label)
         value = cells[2].merge(cells[3])
-        add_text(value.paragraphs[0], time_plain(f[key], legal=key == "time_limit_legal"), w)
-    fee = f["fee"]
-    if fee.get("free"):
+        if key in f:
+            add_text(value.paragraphs[0], time_plain(f[key], legal=key == "time_limit_legal"), w)
+    fee = f.get("fee", {})
+    if not fee:
+        pass
+    elif fee.get("free"):
         full_row("是否收费", ["不收费"])
     else:
         full_row("收费标准", [g.item.fee_what + "、".join(fee["amounts"])])
         full_row("收费依据", [fee["basis"]])
-    pair_row("到办事现场次数", visits_text(f["visits"], None), "网上办理深度", online_text(f["online"], None))
-    full_row("审批结果名称", [f["result"]["text"]])
+    pair_row("到办事现场次数", visits_text(f["visits"], None) if "visits" in f else "",
+             "网上办理深度", online_text(f["online"], None) if "online" in f else "")
+    if "result" in f:
+        full_row("审批结果名称", [f["result"]["text"]])
     if g.index == 0:
         _nested_row(table)
 
-    doc.add_paragraph("申请材料：")
-    _materials_table(doc, f["materials"]["items"], headers, w, revisions if g.index == 2 else None)
+    if "materials" in f:
+        doc.add_paragraph("申请材料：")
+        _materials_table(doc, f["materials"]["items"], headers, w, revisions if g.index == 2 else None)
+    if "process" not in f:
+        return
     doc.add_paragraph("办理流程：")
     num_id = numbering.new_list()
     w.record("docx.auto_numbering")
@@ -284,23 +300,28 @@ def _manual_entry(doc: DocumentObject, g: Guide, numbering: ooxml.Numbering) -> 
                 add_text(p, f"{i}. {item}", w)
 
     doc.add_heading(f"{chinese_number(g.index + 1)}、{f['name']['text']}", level=1)
-    line("name", f["name"]["text"])
-    if "code" in f:
-        line("code", "、".join(f["code"]["items"]))
-    line("implementing_body", f["implementing_body"]["text"])
-    line("legal_basis", "；".join(citations_text(f["legal_basis"], w)))
-    entries("conditions", f["conditions"]["items"])
-    entries("materials", [_material(m, w) for m in f["materials"]["items"]])
-    entries("process", f["process"]["items"])
-    line("time_limit_legal", time_text(f["time_limit_legal"], w, legal=True))
-    line("time_limit_promised", time_text(f["time_limit_promised"], w, legal=False))
-    line("fee", fee_text(f["fee"], w, what=g.item.fee_what))
-    line("visits", visits_text(f["visits"], w))
-    line("online", online_text(f["online"], w))
-    line("location", f["location"]["text"])
-    line("hours", f["hours"]["text"])
-    line("phone", phones_text(f["phone"], w))
-    line("complaint_phone", phones_text(f["complaint_phone"], w))
+    writers: list[tuple[str, Any]] = [
+        ("name", lambda v: line("name", v["text"])),
+        ("code", lambda v: line("code", "、".join(v["items"]))),
+        ("implementing_body", lambda v: line("implementing_body", v["text"])),
+        ("legal_basis", lambda v: line("legal_basis", "；".join(citations_text(v, w)))),
+        ("conditions", lambda v: entries("conditions", v["items"])),
+        ("materials", lambda v: entries("materials", [_material(m, w) for m in v["items"]])),
+        ("process", lambda v: entries("process", v["items"])),
+        ("time_limit_legal", lambda v: line("time_limit_legal", time_text(v, w, legal=True))),
+        ("time_limit_promised",
+         lambda v: line("time_limit_promised", time_text(v, w, legal=False))),
+        ("fee", lambda v: line("fee", fee_text(v, w, what=g.item.fee_what))),
+        ("visits", lambda v: line("visits", visits_text(v, w))),
+        ("online", lambda v: line("online", online_text(v, w))),
+        ("location", lambda v: line("location", v["text"])),
+        ("hours", lambda v: line("hours", v["text"])),
+        ("phone", lambda v: line("phone", phones_text(v, w))),
+        ("complaint_phone", lambda v: line("complaint_phone", phones_text(v, w))),
+    ]
+    for key, write in writers:
+        if key in f:  # a field can be left out (issue 3's injected deviations)
+            write(f[key])
 
 
 def _material(m: dict[str, Any], w: Wording) -> str:

@@ -193,3 +193,11 @@ def load_vocab_labels(rules: Path) -> dict[str, set[str]]:
     """Labels per canonical key from rules/fields.yaml (read only, to check our labels)."""
     data = yaml.safe_load(rules.read_text(encoding="utf-8"))
     return {k: set(v["labels"]) for k, v in data["fields"].items()}
+
+
+def renumber(guides: list[Guide]) -> None:
+    """Recompute ``index`` per file after guides were dropped (a missing-guide deviation)."""
+    seen: dict[str, int] = {}
+    for g in guides:
+        g.index = seen.get(g.file, 0)
+        seen[g.file] = g.index + 1

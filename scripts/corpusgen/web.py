@@ -125,6 +125,12 @@ def material_line(m: dict[str, Any], w: Wording) -> str:
     return escape(f"{m['name']}（{copies}）" if copies else m["name"])
 
 
+def shown_name(guide: Guide) -> str:
+    """The name a page shows in its title and heading (the name field when present)."""
+    name = guide.fields.get("name")
+    return name["text"] if name else guide.item.name
+
+
 class Renderer:
     """Shared value formatting for one guide on one channel."""
 
@@ -202,8 +208,10 @@ def province(guide: Guide) -> bytes:
     single("implementing_body")
     rows.append('<tr><th class="label">行使层级</th><td>%s</td><th class="label">权力来源</th>'
                 "<td>法定本级行使</td></tr>" % ("市级" if guide.unit and guide.unit.is_city else "县级"))
-    lines("legal_basis", r.basis_lines())
-    lines("conditions", list_lines("conditions", r.f["conditions"], w))
+    if r.has("legal_basis"):
+        lines("legal_basis", r.basis_lines())
+    if r.has("conditions"):
+        lines("conditions", list_lines("conditions", r.f["conditions"], w))
     pair("time_limit_legal", "time_limit_promised")
     pair("case_type", "fee")
     pair("visits", "online")
@@ -211,7 +219,7 @@ def province(guide: Guide) -> bytes:
     single("hours")
     pair("phone", "complaint_phone")
     single("result")
-    process = r.process_lines()
+    process = r.process_lines() if r.has("process") else []
 
     headers = [
         ("序号", None), ("材料名称", "name"), ("来源渠道", "source"),
@@ -220,7 +228,7 @@ def province(guide: Guide) -> bytes:
         (w.pick(None, ["必要性", "是否必要"]), "necessity"),
     ]
     mrows = []
-    for i, m in enumerate(r.f["materials"]["items"], 1):
+    for i, m in enumerate(r.f.get("materials", {}).get("items", []), 1):
         kind, count = copy_kind(m)
         cells = {
             "name": escape(m["name"]), "source": escape(m.get("source", "")),
@@ -234,7 +242,7 @@ def province(guide: Guide) -> bytes:
     proc_label = r.label("process")
     main = f"""
 <div class="zw-detail">
-<h1 class="item-title">{escape(guide.fields['name']['text'])}</h1>
+<h1 class="item-title">{escape(shown_name(guide))}</h1>
 <div class="zw-tabs tabs"><span class="active" data-target="basic">基本信息</span><span data-target="mat">{mat_label}</span>
 <span data-target="flow">{proc_label}</span><span data-target="faq">常见问题</span></div>
 <div class="tab-pane" id="basic">
@@ -257,8 +265,8 @@ def province(guide: Guide) -> bytes:
 </div>"""
     unit = guide.unit.name if guide.unit else ""
     html = boilerplate.page(
-        channel="province", prefix="zw", site="浙江政务服务网", title=guide.fields["name"]["text"],
-        crumbs=["首页", "杭州市", unit, guide.item.dept.name, guide.fields["name"]["text"]],
+        channel="province", prefix="zw", site="浙江政务服务网", title=shown_name(guide),
+        crumbs=["首页", "杭州市", unit, guide.item.dept.name, shown_name(guide)],
         main=main, rng=w.rng, charset="utf-8", size_hint=w.rng.randrange(5, 12),
     )
     return html.encode("utf-8")
@@ -277,24 +285,28 @@ def city(guide: Guide) -> bytes:
             dl.append(f"<dt>{r.label(key)}：</dt><dd>{r.value(key)}</dd>")
     spans = []
     for key in ("location", "hours", "phone", "complaint_phone"):
+        if not r.has(key):
+            continue
         spans.append(f'<div class="info-row"><span class="label">{r.label(key)}：</span>'
                      f'<span class="value">{r.value(key)}</span></div>')
     lst = w.rng.choice(["ol", "ul"])
-    mats = "\n".join(f"<li>{material_line(m, w)}</li>" for m in r.f["materials"]["items"])
-    conds = "<br />\n".join(list_lines("conditions", r.f["conditions"], w))
-    basis = "<br />".join(r.basis_lines())
-    proc_lines = r.process_lines()
+    mats = "\n".join(
+        f"<li>{material_line(m, w)}</li>" for m in r.f.get("materials", {}).get("items", [])
+    )
+    conds = "<br />\n".join(list_lines("conditions", r.f["conditions"], w)) if r.has("conditions") else ""
+    basis = "<br />".join(r.basis_lines()) if r.has("legal_basis") else ""
+    proc_lines = r.process_lines() if r.has("process") else []
     if len(proc_lines) > 1 and w.rng.random() < 0.5:
         process = "<ul class=\"flow\">" + "".join(f"<li>{p}</li>" for p in proc_lines) + "</ul>"
     else:
         process = "<p>" + "<br />".join(proc_lines) + "</p>"
     main = f"""
 <div class="bszn-detail">
-<div class="bszn-title">{text_value('name', r.f['name'], w)}</div>
+<div class="bszn-title">{escape(shown_name(guide))}</div>
 <div class="bszn-meta">发布日期：2024-05-20　浏览次数：{w.rng.randrange(100, 9999)}　<a href="javascript:window.print()">打印本页</a></div>
 <div class="bszn-block"><div class="block-title">基本信息</div>
 <dl class="base-info">
-<dt>{r.label('name')}：</dt><dd>{text_value('name', r.f['name'], w)}</dd>
+{f"<dt>{r.label('name')}：</dt><dd>{text_value('name', r.f['name'], w)}</dd>" if r.has('name') else ""}
 {chr(10).join(dl)}
 </dl>
 {chr(10).join(spans)}
@@ -310,8 +322,8 @@ def city(guide: Guide) -> bytes:
 </div>"""
     unit = guide.unit.name if guide.unit else ""
     html = boilerplate.page(
-        channel="city", prefix="hz", site="杭州市人民政府门户网站", title=guide.fields["name"]["text"],
-        crumbs=["首页", "政务服务", "办事指南", unit, guide.fields["name"]["text"]],
+        channel="city", prefix="hz", site="杭州市人民政府门户网站", title=shown_name(guide),
+        crumbs=["首页", "政务服务", "办事指南", unit, shown_name(guide)],
         main=main, rng=w.rng, charset="gb2312", size_hint=w.rng.randrange(5, 12),
     )
     return html.encode("gbk")
@@ -325,10 +337,14 @@ def app(guide: Guide) -> bytes:
     w = r.w
 
     def card(key: str) -> str:
+        if not r.has(key):
+            return ""
         return (f'<div class="card kv"><div class="label">{r.label(key)}</div>'
                 f'<div class="value">{r.value(key)}</div></div>')
 
     def section(key: str, lines: list[str]) -> str:
+        if not r.has(key):
+            return ""
         ps = "\n".join(f"<p>{line}</p>" for line in lines)
         return f'<div class="card section"><h4>{r.label(key)}</h4>\n{ps}\n</div>'
 
@@ -339,7 +355,7 @@ def app(guide: Guide) -> bytes:
     head = ["材料名称", "原件份数", "复印件份数", "介质要求",
             w.pick(None, ["必要性及描述", "是否必须"]), w.pick(None, ["材料来源", "来源渠道说明"])]
     mrows = []
-    for m in r.f["materials"]["items"]:
+    for m in r.f.get("materials", {}).get("items", []):
         cells = [escape(m["name"]), str(m.get("originals", 0)), str(m.get("copies", 0)),
                  FORM_TEXT.get(m.get("form", ""), ""),
                  necessity_text(m["necessity"], w) if "necessity" in m else "",
@@ -356,12 +372,12 @@ def app(guide: Guide) -> bytes:
 <div class="card info-lines">
 {block}
 </div>
-{section('legal_basis', r.basis_lines())}
-{section('conditions', list_lines('conditions', r.f['conditions'], w))}
+{section('legal_basis', r.basis_lines() if r.has('legal_basis') else [])}
+{section('conditions', list_lines('conditions', r.f['conditions'], w) if r.has('conditions') else [])}
 <div class="card section"><h4>{r.label('materials')}</h4>
 {table}
 </div>
-{section('process', r.process_lines())}
+{section('process', r.process_lines() if r.has('process') else [])}
 {card('location')}
 {card('hours')}
 {card('phone')}
@@ -370,8 +386,8 @@ def app(guide: Guide) -> bytes:
 <div class="app-foot"><a class="app-btn" href="/apply">立即办理</a><a class="app-btn ghost" href="/fav">收藏</a></div>
 </div>"""
     html = boilerplate.page(
-        channel="app", prefix="app", site="杭州办事服务", title=guide.fields["name"]["text"],
-        crumbs=["首页", "办事", guide.fields["name"]["text"]],
+        channel="app", prefix="app", site="杭州办事服务", title=shown_name(guide),
+        crumbs=["首页", "办事", shown_name(guide)],
         main=main, rng=w.rng, charset="utf-8", size_hint=w.rng.randrange(4, 10),
     )
     return html.encode("utf-8")
