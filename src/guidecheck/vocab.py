@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from guidecheck.compare.equivalence import Equivalents, parse_equivalents
 from guidecheck.errors import ConfigError
 from guidecheck.model import FIELD_KEYS
 
@@ -154,3 +155,14 @@ def load_field_vocab(directory: Path | None = None) -> FieldVocab:
     """Load and check ``fields.yaml`` (cached per folder)."""
     path = (directory or rules_dir()) / "fields.yaml"
     return parse_field_vocab(_load_yaml(path), path)
+
+
+@functools.lru_cache(maxsize=8)
+def load_equivalents(directory: Path | None = None) -> Equivalents:
+    """Load and check ``equivalents.yaml`` (cached: comparator caches key on the object)."""
+    path = (directory or rules_dir()) / "equivalents.yaml"
+    data = _load_yaml(path)
+    try:
+        return parse_equivalents(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
