@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -315,32 +314,3 @@ def test_build_guides_keeps_order(vocab: FieldVocab) -> None:
     guides = build_guides(raws, channel="handbook", vocab=vocab)
     assert [g.name.text for g in guides] == ["甲", "乙", "丙"]
     assert {g.channel for g in guides} == {"handbook"}
-
-
-def test_build_is_fast(vocab: FieldVocab) -> None:
-    rows = [{"序号": str(i), "材料名称": f"材料{i}", "原件/复印件": "原件和复印件", "份数": "1",
-             "必要性": "必要"} for i in range(1, 9)]
-    raw = RawGuide(source=SOURCE, fields=[
-        field(vocab, "事项名称", "食品经营许可（新办）"),
-        field(vocab, "基本编码", "许可-00077-006-01"),
-        field(vocab, "设定依据", "《中华人民共和国食品安全法》第三十五条、第三十六条"),
-        field(vocab, "受理条件", "1.甲；2.乙；3.丙"),
-        field(vocab, "办理流程", "申请→受理→审查→决定"),
-        field(vocab, "法定办结时限", "二十个工作日"),
-        field(vocab, "承诺办结时限", "5个工作日"),
-        field(vocab, "收费标准", "不收费"),
-        field(vocab, "到现场次数", "0次"),
-        field(vocab, "咨询电话", "0571-87654321"),
-        field(vocab, "申请材料", rows=rows),
-    ])
-    build_guide(raw, channel="web", vocab=vocab)  # warm-up (lazy imports, caches)
-    n = 200
-    best = float("inf")
-    for _ in range(3):  # best of three: the machine is shared
-        start = time.perf_counter()
-        for _ in range(n):
-            build_guide(raw, channel="web", vocab=vocab)
-        best = min(best, (time.perf_counter() - start) / n)
-    # 100,000 pages in under a minute per core needs < 0.6 ms a guide; measured ~0.4 ms
-    # on the CI machine, so 1 ms only catches a real regression, not noise.
-    assert best < 0.001, f"{best * 1000:.2f} ms per guide"
