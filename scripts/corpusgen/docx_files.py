@@ -89,7 +89,8 @@ def handbook(dept: Department, guides: list[Guide], path: Path) -> None:
     doc.add_paragraph("杭州市“最多跑一次”改革领导小组办公室  编印")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     doc.add_paragraph("目　　录", style="TOC Heading")
-    titles = [f"{chinese_number(g.index + 1)}、{g.fields['name']['text']}" for g in guides]
+    titles = [f"{chinese_number(g.index + 1)}、{g.fields.get('name', {}).get('text', g.item.name)}"
+              for g in guides]
     ooxml.toc(doc, [(t, 3 + 2 * i) for i, t in enumerate(titles)])
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     doc.add_heading(f"{dept.full}政务服务事项办事指南", level=1)
@@ -299,7 +300,7 @@ def _manual_entry(doc: DocumentObject, g: Guide, numbering: ooxml.Numbering) -> 
             else:
                 add_text(p, f"{i}. {item}", w)
 
-    doc.add_heading(f"{chinese_number(g.index + 1)}、{f['name']['text']}", level=1)
+    doc.add_heading(f"{chinese_number(g.index + 1)}、{f.get('name', {}).get('text', g.item.name)}", level=1)
     writers: list[tuple[str, Any]] = [
         ("name", lambda v: line("name", v["text"])),
         ("code", lambda v: line("code", "、".join(v["items"]))),
