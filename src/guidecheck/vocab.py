@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from guidecheck.compare.catalog import Catalog, parse_catalog
 from guidecheck.compare.equivalence import Equivalents, parse_equivalents
 from guidecheck.errors import ConfigError
 from guidecheck.model import FIELD_KEYS
@@ -166,3 +167,10 @@ def load_equivalents(directory: Path | None = None) -> Equivalents:
         return parse_equivalents(data)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=8)
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Load and check the rule catalog ``catalog.yaml``."""
+    path = (directory or rules_dir()) / "catalog.yaml"
+    return parse_catalog(_load_yaml(path), str(path))
