@@ -61,11 +61,14 @@ HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 CELL_TAGS = frozenset({"td", "th"})
 _BOILERPLATE_WORD = re.compile(
     r"(?:^|[\s_-])(?:[a-z]*nav(?:bar|igation|s)?|[a-z]*menus?|footer|header|breadcrumbs?|"
-    r"crumbs?|sidebar|share|copyright|foot)(?=$|[\s_-])",
+    r"crumbs?|sidebar|share|copyright|foot|tabs)(?=$|[\s_-])",
     re.IGNORECASE,
 )
 _LABEL_CLASS = re.compile(
-    r"(?:^|[\s_-])(?:label|lab|key|tit|title|name|hd|th)(?=$|[\s_-])", re.IGNORECASE
+    r"(?:^|[\s_-])(?:label|lab|key|tit|th|field-?name)(?=$|[\s_-])", re.IGNORECASE
+)
+_VALUE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:value|val|con|content|text|txt|td)(?=$|[\s_-])", re.IGNORECASE
 )
 _NUMBERING = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|[①-⑳])\s*")
 _SENTENCE = re.compile(r"[。，,；;！？!?]")
@@ -235,8 +238,10 @@ class _Extractor:
 
     def _label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
         tag = _tag(el)
-        if tag in SKIP_TAGS or tag in {"table", "ul", "ol", "dl", "a"}:
+        if tag in SKIP_TAGS or tag in {"table", "ul", "ol", "dl", "a", "dd"}:
             return None
+        if _VALUE_CLASS.search(el.get("class") or ""):
+            return None  # <span class="value">网上办理</span> is a value, whatever it says
         text = self.short_text(el)
         if not text:
             return None
@@ -294,6 +299,8 @@ class _Extractor:
         if not tag or tag in SKIP_TAGS or el in self.skip or el in self.consumed:
             return
         hot = el in self.hot
+        if self.is_tab_bar(el):
+            return
         if tag in HEADINGS:
             self.heading = _squash(_text(el)) or self.heading
         if tag == "table":
@@ -308,6 +315,23 @@ class _Extractor:
                 self.text_block(el)
         elif hot:
             self.walk(el, depth + 1)
+
+    def is_tab_bar(self, el: etree._Element) -> bool:
+        """A row of ≥ 3 short items, ≥ 2 of them known labels, nothing else: tabs or a menu."""
+        if len(el) < 3 or (el.text or "").strip() or _tag(el) in {"dl", "tr"}:
+            return False
+        tags = {_tag(child) for child in el}
+        if len(tags) != 1 or not tags <= {"span", "a", "li", "div", "button"}:
+            return False
+        known = 0
+        for child in el:
+            if len(child) > 1 or (child.tail or "").strip():
+                return False
+            text = self.short_text(child)
+            if not text or len(text) > self.max_label:
+                return False
+            known += self.key_for(text) is not None
+        return known >= 2 and known * 2 >= len(el)
 
     def scan(self) -> None:
         """One tight pass in document order that finds boilerplate and hot elements.
@@ -340,8 +364,20 @@ class _Extractor:
         return bool(text) and len(text) <= self.max_label and self.key_for(text) is not None
 
     def label_field(self, el: etree._Element, label: str, key: str | None) -> None:
-        parts = self.value_after(el, label)
+        if key is None:  # an unknown label gets its pair only: dt→dd, th→td, span→span
+            parts = self.pair_value(el)
+        else:
+            parts = self.value_after(el, label)
         self.emit(label, key, parts, el)
+
+    def pair_value(self, el: etree._Element) -> list[object]:
+        if el.tail and el.tail.strip():
+            return [el.tail]
+        sib = el.getnext()
+        if sib is None or not _tag(sib) or sib in self.skip or self.starts_field(sib):
+            return []
+        self.consumed.add(sib)
+        return [sib]
 
     def value_after(self, el: etree._Element, label: str) -> list[object]:
         """The label's value: its tail and following siblings up to the next field.
@@ -430,7 +466,7 @@ class _Extractor:
             cell = cells[i]
             found = self.cell_label(cell)
             nxt = cells[i + 1] if i + 1 < len(cells) else None
-            if found and nxt is not None and not self.cell_label(nxt):
+            if found and nxt is not None and self.is_value_cell(cell, nxt):
                 field = self.emit(*found, [nxt.el], nxt.el)
                 if field is not None and cell.rowspan > 1:
                     spanning[cell] = field
@@ -451,6 +487,18 @@ class _Extractor:
                     self.walk_cell(cell.el, depth)
             i += 1
         return pending
+
+    def is_value_cell(self, label: _Cell, cell: _Cell) -> bool:
+        """Whether the cell after a label cell holds its value (it may read like a label:
+        ``<th>网上办理深度</th><td>网上办理（Ⅲ级）</td>``)."""
+        if not self.cell_label(cell):
+            return True
+        if _tag(label.el) == "th" and _tag(cell.el) == "td":
+            return True
+        text = self.short_text(cell.el) or ""
+        return (self.short_text(label.el) or "").endswith((":", "：")) and not text.endswith(
+            (":", "：")
+        )
 
     def horizontal(self, grid: _Grid, r: int, cells: list[_Cell]) -> bool:
         """A row of labels over a row of values (same columns)."""
