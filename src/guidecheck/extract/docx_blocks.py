@@ -1,0 +1,362 @@
+"""document.xml → paragraphs and tables in document order (see :func:`read_blocks`).
+
+Text of all runs joined (insertions kept, deletions and moved-from text
+dropped), automatic list numbering rebuilt from ``numbering.xml``, text boxes
+read once (``mc:Choice`` only), tables of contents skipped, merged cells
+resolved to grid columns, nested tables numbered as they open.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from guidecheck.extract.docx_numbering import Numbering
+from guidecheck.extract.docx_styles import Style, default_style_id, parse_styles
+from guidecheck.extract.docx_xml import (
+    FALSE,
+    MC_ALT,
+    MC_CHOICE,
+    MC_FALLBACK,
+    W_BR,
+    W_CR,
+    W_DEL,
+    W_FLDCHAR,
+    W_FLDSIMPLE,
+    W_GRIDSPAN,
+    W_INSTR,
+    W_MOVEFROM,
+    W_NBH,
+    W_NUMPR,
+    W_OUTLINE,
+    W_P,
+    W_PPR,
+    W_PSTYLE,
+    W_R,
+    W_RPR,
+    W_SDT,
+    W_SDTCONTENT,
+    W_SDTPR,
+    W_T,
+    W_TAB,
+    W_TBL,
+    W_TC,
+    W_TCPR,
+    W_TR,
+    W_TRPR,
+    W_TXBX,
+    W_VAL,
+    W_VMERGE,
+    W,
+    child_val,
+    first_child,
+    to_int,
+)
+from guidecheck.read.docx_safe import DocxParts
+
+_SPECIAL = (W_TXBX, MC_ALT, W_DEL, W_MOVEFROM, W_FLDCHAR, W_INSTR, W_FLDSIMPLE)
+_SKIP_INLINE = frozenset({W_PPR, W_DEL, W_MOVEFROM, W + "proofErr", W + "bookmarkStart",
+                          W + "bookmarkEnd", W + "commentRangeStart", W + "commentRangeEnd",
+                          W_SDTPR, W + "customXmlPr", W + "moveFromRangeStart",
+                          W + "moveFromRangeEnd"})
+_BLOCK_CONTAINERS = frozenset({W + "customXml", W + "ins", W + "moveTo", W_SDTCONTENT})
+
+
+@dataclass(slots=True)
+class Para:
+    index: int  # body paragraph number; inside a table: 0
+    body: str  # the paragraph's own text
+    prefix: str = ""  # automatic numbering drawn by Word ("1. ", "（一）")
+    heading: int | None = None
+    bold: bool = False
+    boxed: bool = False  # inside a text box
+
+    @property
+    def text(self) -> str:
+        return self.prefix + self.body
+
+
+@dataclass(slots=True)
+class Cell:
+    col: int  # 1-based grid column
+    span: int
+    merge: str | None  # "restart", "continue" or None
+    lines: list[str]
+    tables: list[Table]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(slots=True)
+class Table:
+    index: int
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+Block = Para | Table
+
+
+class _BlockReader:
+    """Body → paragraphs and tables, in document order."""
+
+    def __init__(self, parts: DocxParts) -> None:
+        self.numbering = Numbering(parts.numbering)
+        self.styles = parse_styles(parts.styles)
+        self.paragraphs = 0
+        self.tables = 0
+        self.toc_fields = 0  # open TOC fields
+        self.fields: list[str] = []  # instruction text of open fields
+        self.texts: dict[etree._Element, list[str]] = {}
+        self.special: set[etree._Element] = set()  # paragraphs read by _inline()
+        self.default_style = self.styles.get(default_style_id(parts.styles), Style())
+
+    def prepare(self, body: etree._Element) -> None:
+        """One C-level pass: the text of every plain paragraph, and which need the slow path."""
+        special = self.special
+        for el in body.iter(*_SPECIAL):
+            special.update(el.iterancestors(W_P))
+            if el.tag == W_TXBX:
+                special.update(el.iter(W_P))
+        texts = self.texts
+        current: list[str] = []
+        for el in body.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH):
+            tag = el.tag
+            if tag == W_P:
+                current = texts[el] = []
+            elif tag == W_T:
+                current.append(el.text or "")
+            elif el.getparent().tag == W_R:  # not a tab stop in w:pPr
+                current.append("\t" if tag == W_TAB else "-" if tag == W_NBH else "\n")
+
+    def blocks(self, container: etree._Element, out: list[Block], *,
+               in_table: bool = False) -> list[Block]:
+        for el in container:
+            tag = el.tag
+            if tag == W_P:
+                self._paragraph(el, in_table, out)
+            elif tag == W_TBL:
+                out.append(self._table(el))
+            elif tag == W_SDT:
+                if not _is_toc_sdt(el):
+                    content = el.find(W_SDTCONTENT)
+                    if content is not None:
+                        self.blocks(content, out, in_table=in_table)
+            elif tag in _BLOCK_CONTAINERS:
+                self.blocks(el, out, in_table=in_table)
+        return out
+
+    def _paragraph(self, p: etree._Element, in_table: bool, out: list[Block]) -> None:
+        index = 0 if in_table else self._next_paragraph()
+        boxes: list[etree._Element] = []
+        toc_before = self.toc_fields > 0
+        toc = False
+        if p in self.special:
+            parts: list[str] = []
+            toc = self._inline(p, parts, boxes)
+            text = "".join(parts)
+        else:
+            text = "".join(self.texts.get(p, ()))
+        style, heading, num = self._properties(p)
+        if toc or toc_before or style.toc or (text and _looks_like_toc_line(text)):
+            return
+        prefix = ""
+        if num is not None and text.strip():
+            prefix, _ = self.numbering.prefix(*num)
+        bold = not in_table and len(text) <= 40 and (style.bold or _all_bold(p))
+        out.append(Para(index, text, prefix, heading, bold))
+        for box in boxes:
+            for block in self.blocks(box, [], in_table=True):
+                if isinstance(block, Para):
+                    block.index, block.boxed = index, True
+                out.append(block)
+
+    def _next_paragraph(self) -> int:
+        self.paragraphs += 1
+        return self.paragraphs
+
+    def _properties(self, p: etree._Element) -> tuple[Style, int | None, tuple[str, int] | None]:
+        ppr = first_child(p, W_PPR)
+        if ppr is None:
+            style = self.default_style
+            return style, style.heading, style.num
+        style_id = outline = None
+        numpr = None
+        for child in ppr:
+            tag = child.tag
+            if tag == W_PSTYLE:
+                style_id = child.get(W_VAL)
+            elif tag == W_NUMPR:
+                numpr = child
+            elif tag == W_OUTLINE:
+                outline = child.get(W_VAL)
+        style = self.styles.get(style_id or "", Style()) if style_id else self.default_style
+        heading = style.heading
+        if outline is not None:
+            level = to_int(outline, 9)
+            heading = level if level < 9 else None
+        num = style.num
+        if numpr is not None:
+            num_id = child_val(numpr, "numId")
+            ilvl = to_int(child_val(numpr, "ilvl"), num[1] if num else 0)
+            num = (num_id, ilvl) if num_id is not None else (num[0], ilvl) if num else None
+        return style, heading, num
+
+    def _inline(self, el: etree._Element, out: list[str], boxes: list[etree._Element]) -> bool:
+        """Text of a paragraph or inline container; True when inside a TOC field."""
+        toc = self.toc_fields > 0
+        for child in el:
+            tag = child.tag
+            if tag == W_R:
+                toc = self._run(child, out, boxes) or toc
+            elif tag in _SKIP_INLINE:
+                continue
+            elif tag == MC_ALT:
+                _boxes_of(_chosen(child), boxes)
+            elif tag == W_FLDSIMPLE:
+                is_toc = (child.get(W + "instr") or "").strip().upper().startswith("TOC")
+                toc = self._inline(child, out, boxes) or is_toc or toc
+            else:
+                toc = self._inline(child, out, boxes) or toc
+        return toc
+
+    def _run(self, r: etree._Element, out: list[str], boxes: list[etree._Element]) -> bool:
+        toc = False
+        for child in r:
+            tag = child.tag
+            if tag == W_T:
+                out.append(child.text or "")
+            elif tag == W_TAB:
+                out.append("\t")
+            elif tag in (W_BR, W_CR):
+                out.append("\n")
+            elif tag == W_NBH:
+                out.append("-")
+            elif tag == W_FLDCHAR:
+                toc = self._field_char(child.get(W + "fldCharType")) or toc
+            elif tag == W_INSTR and self.fields:
+                self.fields[-1] += child.text or ""
+            elif tag == MC_ALT:
+                _boxes_of(_chosen(child), boxes)
+            elif tag in (W + "drawing", W + "pict", W + "object"):
+                _boxes_of(child, boxes)
+        return toc or self.toc_fields > 0
+
+    def _field_char(self, kind: str | None) -> bool:
+        if kind == "begin":
+            self.fields.append("")
+        elif kind == "separate" and self.fields:
+            if self.fields[-1].strip().upper().startswith("TOC"):
+                self.toc_fields += 1
+                self.fields[-1] = "\x00TOC"
+                return True
+        elif kind == "end" and self.fields:
+            if self.fields.pop() == "\x00TOC":
+                self.toc_fields -= 1
+                return True
+        return False
+
+    def _table(self, tbl: etree._Element) -> Table:
+        self.tables += 1
+        table = Table(self.tables)
+        for tr in _rows(tbl):
+            trpr = tr.find(W_TRPR)
+            if trpr is not None and trpr.find(W_DEL) is not None:
+                continue
+            col = 1 + to_int(child_val(trpr, "gridBefore"), 0)
+            cells = []
+            for tc in _cells(tr):
+                cell = self._cell(tc, col)
+                cells.append(cell)
+                col += cell.span
+            if cells:
+                table.rows.append(cells)
+        return table
+
+    def _cell(self, tc: etree._Element, col: int) -> Cell:
+        span, merge = 1, None
+        tcpr = first_child(tc, W_TCPR)
+        if tcpr is not None:
+            for child in tcpr:
+                if child.tag == W_GRIDSPAN:
+                    span = max(to_int(child.get(W_VAL), 1), 1)
+                elif child.tag == W_VMERGE:
+                    merge = "restart" if child.get(W_VAL) == "restart" else "continue"
+        lines: list[str] = []
+        tables: list[Table] = []
+        for block in self.blocks(tc, [], in_table=True):
+            if isinstance(block, Table):
+                tables.append(block)
+            else:
+                lines.extend(line for line in block.text.split("\n") if line.strip())
+        return Cell(col, span, merge, lines, tables)
+
+
+def _rows(tbl: etree._Element) -> Iterator[etree._Element]:
+    for el in tbl:
+        if el.tag == W_TR:
+            yield el
+        elif el.tag in _BLOCK_CONTAINERS or el.tag == W_SDT:
+            yield from _rows(el.find(W_SDTCONTENT) if el.tag == W_SDT else el)
+
+
+def _cells(tr: etree._Element) -> Iterator[etree._Element]:
+    for el in tr:
+        if el.tag == W_TC:
+            yield el
+        elif el.tag in _BLOCK_CONTAINERS or el.tag == W_SDT:
+            inner = el.find(W_SDTCONTENT) if el.tag == W_SDT else el
+            if inner is not None:
+                yield from _cells(inner)
+
+
+def _all_bold(p: etree._Element) -> bool:
+    runs = [r for r in p.iter(W_R) if r.find(W_T) is not None]
+    if not runs:
+        return False
+    for r in runs:
+        b = r.find(W_RPR + "/" + W + "b")
+        if b is None or b.get(W_VAL) in FALSE:
+            return False
+    return True
+
+
+def _chosen(alt: etree._Element) -> etree._Element:
+    """The one branch of mc:AlternateContent we read: the first Choice, else Fallback."""
+    choice = alt.find(MC_CHOICE)
+    if choice is not None:
+        return choice
+    fallback = alt.find(MC_FALLBACK)
+    return fallback if fallback is not None else alt
+
+
+def _boxes_of(el: etree._Element, boxes: list[etree._Element]) -> None:
+    for box in el.iter(W_TXBX):
+        if not any(parent.tag == W_TXBX for parent in box.iterancestors(W_TXBX)):
+            boxes.append(box)
+
+
+def _is_toc_sdt(sdt: etree._Element) -> bool:
+    gallery = sdt.find(f"{W_SDTPR}/{W}docPartObj/{W}docPartGallery")
+    return gallery is not None and "table of contents" in (gallery.get(W_VAL) or "").lower()
+
+
+_TOC_LINE = re.compile(r"^[^：:\t]{1,80}?(?:[.．…·•\-_]{3,}|…{2,}|\t)\s*\d{1,4}\s*$")
+
+
+def _looks_like_toc_line(text: str) -> bool:
+    return text[-1:].isdigit() and len(text) <= 100 and bool(_TOC_LINE.match(text))
+
+
+def read_blocks(parts: DocxParts) -> list[Block]:
+    """The body's paragraphs and tables in document order (headers/footers not read)."""
+    body = parts.document.find(W + "body")
+    if body is None:
+        return []
+    reader = _BlockReader(parts)
+    reader.prepare(body)
+    return reader.blocks(body, [])
