@@ -299,7 +299,7 @@ class _Extractor:
         if not tag or tag in SKIP_TAGS or el in self.skip or el in self.consumed:
             return
         hot = el in self.hot
-        if self.is_tab_bar(el):
+        if hot and self.is_tab_bar(el):
             return
         if tag in HEADINGS:
             self.heading = _squash(_text(el)) or self.heading
@@ -318,7 +318,7 @@ class _Extractor:
 
     def is_tab_bar(self, el: etree._Element) -> bool:
         """A row of ≥ 3 short items, ≥ 2 of them known labels, nothing else: tabs or a menu."""
-        if len(el) < 3 or (el.text or "").strip() or _tag(el) in {"dl", "tr"}:
+        if not 3 <= len(el) <= 20 or (el.text or "").strip() or _tag(el) in {"dl", "tr"}:
             return False
         tags = {_tag(child) for child in el}
         if len(tags) != 1 or not tags <= {"span", "a", "li", "div", "button"}:
@@ -994,7 +994,10 @@ def _run_site(ex: _Extractor, site: SiteAdapter) -> list[Group]:
     groups: list[Group] = []
     for container in containers or [_body(ex.root)]:
         ex.found = []
-        ex.visit(container) if container is not _body(ex.root) else ex.walk(container)
+        if container is _body(ex.root):
+            ex.walk(container)
+        else:
+            ex.visit(container)
         titles = site.title(container) if site.title is not None else []
         title = _squash(_text(titles[0])) if titles else None
         groups.append((title, _merge([f.field for f in ex.found], _site_fields(ex, container, site))))
