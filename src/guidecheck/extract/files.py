@@ -16,8 +16,9 @@ from guidecheck.errors import GuidecheckError
 from guidecheck.extract.build import build_guides
 from guidecheck.extract.docx import extract_docx
 from guidecheck.extract.html import extract_html
+from guidecheck.extract.sites import SiteAdapter, adapter_for, load_site_adapters
 from guidecheck.model import HANDBOOK, Guide
-from guidecheck.vocab import FieldVocab, load_field_vocab
+from guidecheck.vocab import FieldVocab, load_field_vocab, rules_dir
 
 DOCX_SUFFIXES = frozenset({".docx", ".doc", ".docm", ".dotx"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".shtml", ".xhtml"})
@@ -101,21 +102,41 @@ def extract_bytes(
     channel: str,
     vocab: FieldVocab,
     header_charset: str | None = None,
+    sites: list[SiteAdapter] | None = None,
 ) -> list[Guide]:
-    """Guides in one document. Raises :class:`GuidecheckError` subclasses on bad input."""
+    """Guides in one document. Raises :class:`GuidecheckError` subclasses on bad input.
+
+    ``sites`` are the optional per-site adapters (``rules/sites/*.yaml``); the one
+    matching ``source`` refines the generic HTML extraction.
+    """
     if detect_format(data, source) == "docx":
         raws = extract_docx(data, source, vocab)
     else:
-        raws = extract_html(data, source, vocab, header_charset=header_charset)
+        site = adapter_for(source, sites) if sites else None
+        raws = extract_html(data, source, vocab, header_charset=header_charset, site=site)
     return build_guides(raws, channel=channel, vocab=vocab)
 
 
-def extract_file(path: Path, *, channel: str | None = None, vocab: FieldVocab) -> list[Guide]:
+def extract_file(
+    path: Path,
+    *,
+    channel: str | None = None,
+    vocab: FieldVocab,
+    sites: list[SiteAdapter] | None = None,
+) -> list[Guide]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise GuidecheckError(f"无法读取文件（{exc.strerror}），请检查路径和权限") from exc
-    return extract_bytes(data, str(path), channel=channel or channel_for(path), vocab=vocab)
+    return extract_bytes(
+        data, str(path), channel=channel or channel_for(path), vocab=vocab, sites=sites
+    )
+
+
+def default_sites() -> list[SiteAdapter]:
+    """The per-site adapters under ``rules/sites/`` (none is fine)."""
+    directory = rules_dir() / "sites"
+    return load_site_adapters(directory) if directory.is_dir() else []
 
 
 def extract_paths(
@@ -126,11 +147,12 @@ def extract_paths(
 ) -> ExtractResult:
     """Extract every file under ``paths``; one bad file never stops the others."""
     vocab = vocab or load_field_vocab()
+    sites = default_sites()
     result = ExtractResult()
     for path in iter_files(paths):
         result.files_read += 1
         try:
-            result.guides.extend(extract_file(path, channel=channel, vocab=vocab))
+            result.guides.extend(extract_file(path, channel=channel, vocab=vocab, sites=sites))
         except GuidecheckError as exc:
             result.errors.append(ReadError(str(path), _reason(exc)))
     return result
