@@ -49,6 +49,8 @@ _MAIN_TYPES = {
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+# OLE directory entries are UTF-16LE; the names of an encrypted OOXML package's streams.
+_ENCRYPTION_MARKERS = (_ENCRYPTION_INFO, "EncryptedPackage".encode("utf-16-le"), b"EncryptedPackage")
 _EOCD = b"PK\x05\x06"
 _LOCAL = b"PK\x03\x04"
 _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
@@ -116,7 +118,8 @@ def _check_magic(data: bytes, source: str) -> None:
     if not data:
         raise _bad(source, "文件为空（0 字节），请检查文件后重新上传")
     if head == _OLE2:
-        if _ENCRYPTION_INFO in data[:1 << 20] or b"EncryptedPackage" in data[:1 << 20]:
+        head_mb = data[: 1 << 20]
+        if any(marker in head_mb for marker in _ENCRYPTION_MARKERS):
             raise _bad(source, "文档已加密（设置了打开密码），请取消密码后另存为 .docx 再上传")
         raise _bad(source, "旧版 Word 97-2003 (.doc) 格式，请另存为 .docx 后重试")
     if head.startswith(b"%PDF"):
