@@ -1,4 +1,5 @@
-"""Command line: ``guidecheck extract PATH... [--format json|table]``.
+"""Command line: ``guidecheck extract PATH... [--format json|table]`` and
+``guidecheck scan CONFIG [-o findings.json] [--select GC2,GC3] [--ignore GC205] [--jobs N]``.
 
 Exit codes: 0 success, 1 findings at or above the fail level (later commands),
 2 usage error or nothing could be read.
@@ -33,12 +34,24 @@ def _parser() -> argparse.ArgumentParser:
     ext.add_argument("--format", choices=("json", "table"), default="table")
     ext.add_argument("--channel", help="渠道名（默认按所在文件夹推断：handbook/province/city/app/manual）")
     ext.add_argument("-o", "--output", type=Path, help="写入文件而不是标准输出")
+    scan = sub.add_parser("scan", help="按配置检查手册与各渠道办事指南，写出问题清单 JSON")
+    scan.add_argument("config", type=Path, metavar="CONFIG", help="扫描配置（YAML 或 TOML）")
+    scan.add_argument("-o", "--output", type=Path, help="问题清单 JSON 的路径（默认 findings.json）",
+                      default=Path("findings.json"))
+    scan.add_argument("--select", default="", help="只启用这些规则（代码前缀，逗号分隔，如 GC2,GC3）")
+    scan.add_argument("--ignore", default="", help="忽略这些规则（代码前缀，逗号分隔，如 GC205）")
+    scan.add_argument("--fail-on", choices=("error", "warning", "info"),
+                      help="出现此级别及以上的问题时退出码为 1（默认取配置，否则 error）")
+    scan.add_argument("--jobs", type=int, default=None, help="抽取进程数（默认 CPU 核数）")
+    scan.add_argument("-q", "--quiet", action="store_true", help="不打印汇总表")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "scan":
+            return _scan(args)
         return _extract(args)
     except GuidecheckError as exc:
         print(f"错误：{exc}", file=sys.stderr)
@@ -69,6 +82,63 @@ def _extract(args: argparse.Namespace) -> int:
     )
     nothing_read = result.files_read == 0 or len(result.errors) == result.files_read
     return EXIT_ERROR if nothing_read else EXIT_OK
+
+
+def _codes(value: str) -> tuple[str, ...]:
+    return tuple(v.strip().upper() for v in value.split(",") if v.strip())
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from guidecheck.compare.findings import Severity
+    from guidecheck.report.findings_json import summary_data, write_findings
+    from guidecheck.report.summary import summarize, write_table
+    from guidecheck.scan import load_config, run_scan
+
+    config = load_config(args.config)
+    result = run_scan(
+        config,
+        select=_codes(args.select),
+        ignore=_codes(args.ignore),
+        jobs=args.jobs,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    for error in result.errors:
+        print(f"无法读取 {error}", file=sys.stderr)
+    for entry in result.expired:
+        print(f"提示：忽略条目已过期，不再生效：{entry.where}", file=sys.stderr)
+    rows = summarize(result.checked, result.findings, units=result.units)
+    if not args.quiet:
+        write_table(rows, sys.stdout)
+    settings = result.settings
+    summary = summary_data(
+        result.findings,
+        rows,
+        guides=len(result.guides),
+        files_read=result.files_read,
+        read_errors=[(e.source, e.reason) for e in result.errors],
+        suppressed=len(result.suppressed),
+        expired=[e.where for e in result.expired],
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    with args.output.open("w", encoding="utf-8") as out:
+        write_findings(
+            out,
+            result.findings,
+            config=str(args.config),
+            summary=summary,
+            channel_labels=dict(settings.channel_labels) if settings else None,
+            field_labels=dict(settings.field_labels) if settings else None,
+        )
+    print(
+        f"共读取 {result.files_read} 个文件（{len(result.errors)} 个无法读取），"
+        f"比对 {len(result.guides)} 份指南，发现 {len(result.findings)} 个问题，"
+        f"已写入 {args.output}",
+        file=sys.stderr,
+    )
+    if result.files_read == 0 or len(result.errors) == result.files_read:
+        return EXIT_ERROR
+    level = Severity(args.fail_on) if args.fail_on else None
+    return EXIT_FINDINGS if result.failed(level) else EXIT_OK
 
 
 def _write_json(result: ExtractResult, out: TextIO) -> None:

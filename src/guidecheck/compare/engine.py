@@ -1,0 +1,382 @@
+"""The compare engine: extracted guides + handbook + registry data → findings (pure).
+
+For every guide (its ``unit`` already set by attribution):
+
+1. match it to a handbook entry (:mod:`guidecheck.compare.match`); a guide matching
+   none is GC102, and a unit implementing an item (``implementers``) with no guide
+   on a channel is GC101;
+2. **fixed fields** (the handbook's elements, ``rules/reference.yaml``): the handbook
+   entry is the reference. A field the handbook states but the page lacks is GC010
+   (an extraction problem, never "missing material"), a value the page shows but the
+   builder could not understand is GC011. A handbook field that is empty, unparsed or
+   vague (``按规定``, ``详见…``) is no reference: those fields are left to regional
+   variance (:mod:`guidecheck.attribute.variance`);
+3. **local fields** (address, hours, phones, implementing body): the guide of the
+   source-of-record channel for the same (item, unit) is the reference; that channel
+   itself is not compared with itself;
+4. **lints**, which need no reference (``lints``: a callable, see :func:`compare_guides`).
+
+Each difference becomes a :class:`Finding` through the configured catalog: a rule the
+catalog does not hold (ignored, not selected) drops the difference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from guidecheck.compare.catalog import Catalog
+from guidecheck.compare.difference import Difference
+from guidecheck.compare.equivalence import Equivalents
+from guidecheck.compare.fields import compare_field
+from guidecheck.compare.findings import Finding
+from guidecheck.compare.match import Entry, Match, Matcher, NameKey
+from guidecheck.compare.text import strip_punct
+from guidecheck.model import (
+    HANDBOOK,
+    Fee,
+    FieldValue,
+    LegalBasis,
+    ListValue,
+    MaterialList,
+    Online,
+    Phones,
+    TextValue,
+    TimeLimit,
+    Visits,
+)
+from guidecheck.model import Guide
+
+UNKNOWN_UNIT = "未识别单位"
+HANDBOOK_LABEL = "标准化手册"
+NOT_FOUND, UNPARSED = "GC010", "GC011"
+MISSING_GUIDE, UNMATCHED_GUIDE = "GC101", "GC102"
+
+Lints = Callable[[Guide], Sequence[Difference]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """What the engine needs from config and the registry (all plain data)."""
+
+    fixed_fields: tuple[str, ...]
+    local_fields: tuple[str, ...]
+    optional_fields: frozenset[str] = frozenset({"code"})  # absent: no GC010
+    source_of_record: str = "province"
+    channels: tuple[str, ...] = ()  # channels expected to carry every implemented item
+    channel_labels: Mapping[str, str] = field(default_factory=dict)
+    not_shown: Mapping[str, frozenset[str]] = field(default_factory=dict)  # channel → fields
+    field_labels: Mapping[str, str] = field(default_factory=dict)  # key → 要素名称
+    vague: tuple[re.Pattern[str], ...] = ()  # a handbook value matching one is no reference
+    match_threshold: float = 90.0
+    name_strip: tuple[str, ...] | None = None  # item-name suffix patterns for matching
+    implementers: Mapping[str, frozenset[str]] = field(default_factory=dict)  # code → units
+    bodies: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (code, unit) → body
+    owners: Mapping[str, str] = field(default_factory=dict)  # entry key → line department
+
+    def channel_label(self, channel: str) -> str:
+        if channel == HANDBOOK:
+            return HANDBOOK_LABEL
+        return self.channel_labels.get(channel, channel)
+
+    def field_label(self, key: str) -> str:
+        return self.field_labels.get(key, key)
+
+
+@dataclass(slots=True)
+class Compared:
+    """A guide matched to a handbook entry, and the fields on which it was charged."""
+
+    guide: Guide
+    entry: Entry
+    unit: str
+    match: Match
+    charged: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class EngineResult:
+    findings: list[Finding]
+    compared: list[Compared]
+    unmatched: list[Guide]
+    entries: Sequence[Entry]
+
+
+# --- values ---------------------------------------------------------------------------
+
+
+def describe(value: FieldValue | None) -> str | None:
+    """Short display text of a value, for ``expected``/``actual``."""
+    if value is None:
+        return None
+    if isinstance(value, TextValue):
+        return value.text
+    if isinstance(value, ListValue):
+        return "；".join(value.items)
+    if isinstance(value, MaterialList):
+        return "、".join(m.name for m in value.items)
+    if isinstance(value, Phones):
+        return "、".join(value.numbers) or value.raw
+    return value.raw
+
+
+def unparsed(value: FieldValue) -> bool:
+    """The value is there but nothing was understood from it."""
+    if isinstance(value, TimeLimit):
+        return value.amount is None and not value.immediate and not value.no_statutory
+    if isinstance(value, Fee):
+        return value.free is None and not value.amounts
+    if isinstance(value, Visits):
+        return value.count is None
+    if isinstance(value, Online):
+        return value.available is None and value.depth is None
+    if isinstance(value, LegalBasis):
+        return not value.citations
+    if isinstance(value, Phones):
+        return not value.numbers
+    if isinstance(value, MaterialList):
+        return not value.items
+    return False
+
+
+def is_vague(value: FieldValue | None, patterns: Iterable[re.Pattern[str]]) -> bool:
+    """Silent or vague: absent, empty, unparsed, or only 按规定/详见…-style wording."""
+    if value is None or unparsed(value):
+        return True
+    if not isinstance(value, (TextValue, ListValue, MaterialList)):
+        return False  # a typed value that parsed means something (无 = free, no limit…)
+    text = describe(value) or ""
+    key = strip_punct(text)
+    if not key:
+        return True
+    return any(p.fullmatch(key) for p in patterns)
+
+
+# --- findings -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FindingMaker:
+    catalog: Catalog
+    settings: Settings
+
+    def make(
+        self,
+        diff: Difference,
+        *,
+        entry: Entry | None,
+        unit: str,
+        body: str | None,
+        channel: str,
+        reference: str,
+        fallback: Guide | None = None,
+    ) -> Finding | None:
+        rule = self.catalog.for_difference(diff.field, diff.kind)
+        if rule is None:
+            return None
+        s = self.settings
+        item_name = entry.name if entry else (describe(fallback.name) if fallback else None)
+        message = rule.render(
+            kind=diff.kind,
+            expected=diff.expected or "",
+            actual=diff.actual or "",
+            subject=diff.subject or "",
+            field_label=s.field_label(diff.field),
+            channel_label=s.channel_label(channel) if channel != "*" else "各渠道",
+            reference_label=s.channel_label(reference),
+            unit=unit,
+            item_name=item_name or "",
+        )
+        location = diff.location or (fallback.source if fallback else None)
+        return Finding(
+            rule=rule.code,
+            rule_name=rule.name,
+            severity=rule.severity,
+            item_code=entry.code if entry else None,
+            item_name=item_name,
+            unit=unit,
+            implementing_body=body,
+            channel=channel,
+            field=diff.field,
+            expected=diff.expected,
+            actual=diff.actual,
+            message=message,
+            location=location,
+            reference=reference,
+            subject=diff.subject,
+            detail=diff.detail,
+        )
+
+
+# --- comparison -----------------------------------------------------------------------
+
+
+def _field_diffs(
+    key: str, want: FieldValue | None, got: FieldValue | None, *, ignore_absent: bool, eq: Equivalents
+) -> list[Difference]:
+    if want is None:
+        return []
+    if got is None:
+        if ignore_absent:
+            return []
+        return [Difference(field=key, kind=NOT_FOUND, expected=describe(want), actual=None)]
+    if unparsed(got):
+        return [
+            Difference(
+                field=key, kind=UNPARSED, expected=describe(want), actual=got.raw if hasattr(got, "raw") else describe(got),
+                location=getattr(got, "location", None),
+            )
+        ]
+    if unparsed(want):
+        return []
+    return compare_field(key, want, got, equivalents=eq)
+
+
+@dataclass(slots=True)
+class _Run:
+    settings: Settings
+    maker: FindingMaker
+    equivalents: Equivalents
+    lints: Lints | None
+    findings: list[Finding] = field(default_factory=list)
+    _vague: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+    def emit(self, diffs: Iterable[Difference], **where: object) -> int:
+        n = 0
+        for diff in diffs:
+            finding = self.maker.make(diff, **where)  # type: ignore[arg-type]
+            if finding is not None:
+                self.findings.append(finding)
+                n += 1
+        return n
+
+    def handbook_silent(self, entry: Entry, key: str) -> bool:
+        cached = self._vague.get((entry.key, key))
+        if cached is None:
+            cached = is_vague(getattr(entry.guide, key), self.settings.vague)
+            self._vague[entry.key, key] = cached
+        return cached
+
+    def compare_fixed(self, c: Compared, body: str | None) -> None:
+        s, guide = self.settings, c.guide
+        hidden = s.not_shown.get(guide.channel, frozenset())
+        for key in s.fixed_fields:
+            if self.handbook_silent(c.entry, key):
+                continue
+            diffs = _field_diffs(
+                key,
+                getattr(c.entry.guide, key),
+                getattr(guide, key),
+                ignore_absent=key in s.optional_fields or key in hidden,
+                eq=self.equivalents,
+            )
+            if diffs and self.emit(
+                diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
+                reference=HANDBOOK, fallback=guide,
+            ):
+                c.charged.add(key)
+
+    def compare_local(self, c: Compared, record: Guide | None, body: str | None) -> None:
+        s, guide = self.settings, c.guide
+        if record is None or guide.channel == s.source_of_record:
+            return
+        hidden = s.not_shown.get(guide.channel, frozenset())
+        for key in s.local_fields:
+            diffs = _field_diffs(
+                key,
+                getattr(record, key),
+                getattr(guide, key),
+                ignore_absent=key in s.optional_fields or key in hidden,
+                eq=self.equivalents,
+            )
+            if diffs and self.emit(
+                diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
+                reference=s.source_of_record, fallback=guide,
+            ):
+                c.charged.add(key)
+
+    def lint(self, guide: Guide, *, entry: Entry | None, unit: str, body: str | None) -> None:
+        if self.lints is not None:
+            self.emit(
+                self.lints(guide), entry=entry, unit=unit, body=body, channel=guide.channel,
+                reference="lint", fallback=guide,
+            )
+
+
+def _body(guide: Guide) -> str | None:
+    return guide.implementing_body.text if guide.implementing_body else None
+
+
+def _missing_guides(run: _Run, entries: Sequence[Entry], present: set[tuple[str, str, str]]) -> None:
+    s = run.settings
+    for entry in entries:
+        units = s.implementers.get(entry.code or "", frozenset())
+        for unit in sorted(units):
+            for channel in s.channels:
+                if (entry.key, unit, channel) in present:
+                    continue
+                diff = Difference(
+                    field="item", kind=MISSING_GUIDE, expected=entry.name, actual=None,
+                    subject=entry.name,
+                )
+                run.emit(
+                    [diff], entry=entry, unit=unit, body=s.bodies.get((entry.code or "", unit)),
+                    channel=channel, reference=HANDBOOK,
+                )
+
+
+def compare_guides(
+    guides: Iterable[Guide],
+    handbook: Sequence[Guide],
+    *,
+    settings: Settings,
+    catalog: Catalog,
+    equivalents: Equivalents,
+    lints: Lints | None = None,
+) -> EngineResult:
+    """Compare every guide with its handbook entry and source-of-record guide.
+
+    ``guides`` are channel guides with ``unit`` set (None: unknown unit); ``lints``
+    is ``functools.partial(run_lints, vocab=…)`` or None to skip lints.
+    """
+    s = settings
+    name_key = NameKey.from_patterns(s.name_strip) if s.name_strip is not None else None
+    unit_codes: dict[str, list[str]] = {}
+    for code, units in s.implementers.items():
+        for unit in units:
+            unit_codes.setdefault(unit, []).append(code)
+    matcher = Matcher.build(
+        handbook, threshold=s.match_threshold, name_key=name_key, unit_codes=unit_codes
+    )
+    run = _Run(s, FindingMaker(catalog, s), equivalents, lints)
+    compared: list[Compared] = []
+    unmatched: list[Guide] = []
+    records: dict[tuple[str, str], Guide] = {}
+    for guide in guides:
+        unit = guide.unit or UNKNOWN_UNIT
+        m = matcher.match(guide, guide.unit)
+        if m.entry is None:
+            unmatched.append(guide)
+            diff = Difference(
+                field="item", kind=UNMATCHED_GUIDE, expected=None, actual=describe(guide.name),
+                location=guide.source, subject=describe(guide.name),
+            )
+            run.emit([diff], entry=None, unit=unit, body=_body(guide), channel=guide.channel,
+                     reference=HANDBOOK, fallback=guide)
+            run.lint(guide, entry=None, unit=unit, body=_body(guide))
+            continue
+        compared.append(Compared(guide, m.entry, unit, m))
+        if guide.channel == s.source_of_record:
+            records.setdefault((m.entry.key, unit), guide)
+    for c in compared:
+        body = _body(c.guide)
+        run.compare_fixed(c, body)
+        run.compare_local(c, records.get((c.entry.key, c.unit)), body)
+        run.lint(c.guide, entry=c.entry, unit=c.unit, body=body)
+    for entry in matcher.entries:
+        owner = s.owners.get(entry.key, UNKNOWN_UNIT)
+        run.lint(entry.guide, entry=entry, unit=owner, body=owner)
+    present = {(c.entry.key, c.unit, c.guide.channel) for c in compared}
+    _missing_guides(run, matcher.entries, present)
+    return EngineResult(run.findings, compared, unmatched, matcher.entries)

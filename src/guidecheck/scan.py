@@ -1,0 +1,450 @@
+"""``guidecheck scan``: config → extract every channel → attribute units → compare →
+regional variance → suppressions → findings.
+
+The config (YAML or TOML; ``corpus/scan.yaml`` is the documented example) names the
+handbook files, the unit registry, the source-of-record channel, each channel's
+inputs, rule selection and field overrides. Paths are relative to the config file.
+Extraction runs over a process pool in chunks; a file that cannot be read is one
+:class:`ReadError` and the scan carries on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from guidecheck.attribute.charge import line_department
+from guidecheck.attribute.gazetteer import Gazetteer
+from guidecheck.attribute.registry import Registry, load_registry
+from guidecheck.attribute.variance import regional_variance
+from guidecheck.compare.catalog import Catalog
+from guidecheck.compare.engine import (
+    UNKNOWN_UNIT,
+    FindingMaker,
+    Settings,
+    compare_guides,
+    describe,
+)
+from guidecheck.compare.findings import Finding, Severity
+from guidecheck.compare.lints import run_lints
+from guidecheck.compare.match import DEFAULT_NAME_STRIP, NameKey, base_code, entry_for
+from guidecheck.compare.suppress import Suppressed, Suppression
+from guidecheck.errors import ConfigError, GuidecheckError
+from guidecheck.extract.files import ReadError, extract_file, iter_files
+from guidecheck.model import HANDBOOK, FIELD_KEYS, Guide
+from guidecheck.vocab import (
+    load_catalog,
+    load_equivalents,
+    load_field_vocab,
+    load_lint_vocab,
+    load_suppressions,
+    rules_dir,
+)
+
+CHUNK = 64  # files per task: big enough to amortize pickling, small enough to balance
+
+
+# --- config ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelConfig:
+    name: str
+    label: str
+    inputs: tuple[Path, ...]
+    not_shown: frozenset[str] = frozenset()  # fields this channel never publishes
+    complete: bool = True  # expected to carry every implemented item (GC101)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ScanConfig:
+    path: Path
+    handbook: tuple[tuple[Path, str | None], ...]  # (file or folder, department)
+    registry: Path | None
+    source_of_record: str
+    channels: tuple[ChannelConfig, ...]
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    fail_on: Severity = Severity.ERROR
+    suppressions: Path | None = None
+    fixed_fields: tuple[str, ...] = ()
+    local_fields: tuple[str, ...] = ()
+    optional_fields: tuple[str, ...] = ()
+    match_threshold: float = 90.0
+    name_strip: tuple[str, ...] = ()
+    vague: tuple[str, ...] = ()
+    unit_from_filename: re.Pattern[str] | None = None
+    today: dt.date | None = None  # for suppression expiry; None = the real date
+
+
+_TOP = {
+    "version", "handbook", "registry", "source_of_record", "channels", "rules", "suppressions",
+    "fields", "match", "vague", "unit_from_filename", "reference",
+}
+_CHANNEL = {"label", "inputs", "not_shown", "complete"}
+_RULES = {"select", "ignore", "severity", "fail_on"}
+_FIELDS = {"fixed", "local", "optional"}
+
+
+def _read_data(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: 无法读取配置文件（{exc.strerror}）") from exc
+    if path.suffix.lower() == ".toml":
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: TOML 格式错误：{exc}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML 格式错误：{exc}") from exc
+
+
+def _keys(data: Any, allowed: set[str], where: str) -> dict[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: 应为映射")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        import difflib
+
+        near = difflib.get_close_matches(unknown[0], sorted(allowed), n=1)
+        hint = f"（是否想写 {near[0]!r}？）" if near else f"（可用：{sorted(allowed)}）"
+        raise ConfigError(f"{where}: 未知的键 {unknown[0]!r}{hint}")
+    return data
+
+
+def _list(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return tuple(str(v) for v in value)
+    raise ConfigError(f"{where}: 应为字符串列表")
+
+
+def _fields(value: Any, where: str) -> tuple[str, ...]:
+    keys = _list(value, where)
+    bad = [k for k in keys if k not in FIELD_KEYS]
+    if bad:
+        raise ConfigError(f"{where}: 未知的字段 {bad}（可用：{', '.join(FIELD_KEYS)}）")
+    return keys
+
+
+def load_reference(path: Path | None = None) -> dict[str, Any]:
+    """``rules/reference.yaml``: fixed/local/optional fields, source of record, matching."""
+    path = path or rules_dir() / "reference.yaml"
+    data = _keys(
+        _read_data(path),
+        {"version", "fixed_fields", "local_fields", "optional_fields", "source_of_record",
+         "match", "vague"},
+        str(path),
+    )
+    return data
+
+
+def _handbook(value: Any, base: Path, where: str) -> tuple[tuple[Path, str | None], ...]:
+    out = []
+    for i, item in enumerate(value if isinstance(value, list) else [value]):
+        if isinstance(item, str):
+            out.append((base / item, None))
+        elif isinstance(item, dict) and isinstance(item.get("path"), str):
+            _keys(item, {"path", "department"}, f"{where}[{i}]")
+            out.append((base / item["path"], item.get("department")))
+        else:
+            raise ConfigError(f"{where}[{i}]: 应为路径，或 {{path, department}}")
+    if not out:
+        raise ConfigError(f"{where}: 至少需要一个手册文件或文件夹")
+    return tuple(out)
+
+
+def _channel(name: str, spec: Any, base: Path, where: str) -> ChannelConfig:
+    spec = _keys(spec, _CHANNEL, where)
+    inputs = _list(spec.get("inputs"), f"{where}.inputs")
+    if not inputs:
+        raise ConfigError(f"{where}.inputs: 至少需要一个文件或文件夹")
+    return ChannelConfig(
+        name=name,
+        label=str(spec.get("label") or name),
+        inputs=tuple(base / p for p in inputs),
+        not_shown=frozenset(_fields(spec.get("not_shown"), f"{where}.not_shown")),
+        complete=bool(spec.get("complete", True)),
+    )
+
+
+def load_config(path: Path) -> ScanConfig:
+    """Read and check a scan config; errors name the file and the key."""
+    where = str(path)
+    data = _keys(_read_data(path), _TOP, where)
+    base = path.parent
+    ref_path = base / data["reference"] if data.get("reference") else None
+    ref = load_reference(ref_path)
+    if "handbook" not in data or "channels" not in data:
+        raise ConfigError(f"{where}: 需要 handbook 和 channels")
+    channels = _keys(data["channels"], set(data["channels"] or {}), f"{where}: channels")
+    rules = _keys(data.get("rules"), _RULES, f"{where}: rules")
+    fields = _keys(data.get("fields"), _FIELDS, f"{where}: fields")
+    match = {**(ref.get("match") or {}), **(data.get("match") or {})}
+    sor = str(data.get("source_of_record") or ref.get("source_of_record") or "province")
+    if sor not in channels:
+        raise ConfigError(f"{where}: source_of_record {sor!r} 不是已配置的渠道 {sorted(channels)}")
+    pattern = data.get("unit_from_filename")
+    try:
+        unit_re = re.compile(pattern) if pattern else None
+    except re.error as exc:
+        raise ConfigError(f"{where}: unit_from_filename 不是合法的正则表达式：{exc}") from exc
+    fail_on = str(rules.get("fail_on", "error"))
+    if fail_on not in {s.value for s in Severity}:
+        raise ConfigError(f"{where}: rules.fail_on 应为 error、warning 或 info")
+    return ScanConfig(
+        path=path,
+        handbook=_handbook(data["handbook"], base, f"{where}: handbook"),
+        registry=base / data["registry"] if data.get("registry") else None,
+        source_of_record=sor,
+        channels=tuple(
+            _channel(str(n), s, base, f"{where}: channels.{n}") for n, s in channels.items()
+        ),
+        select=_list(rules.get("select"), f"{where}: rules.select"),
+        ignore=_list(rules.get("ignore"), f"{where}: rules.ignore"),
+        severity=dict(rules.get("severity") or {}),
+        fail_on=Severity(fail_on),
+        suppressions=base / data["suppressions"] if data.get("suppressions") else None,
+        fixed_fields=_fields(fields.get("fixed", ref.get("fixed_fields")), f"{where}: fields.fixed"),
+        local_fields=_fields(fields.get("local", ref.get("local_fields")), f"{where}: fields.local"),
+        optional_fields=_fields(
+            fields.get("optional", ref.get("optional_fields")), f"{where}: fields.optional"
+        ),
+        match_threshold=float(match.get("name_threshold", 90)),
+        name_strip=_list(match.get("name_strip"), f"{where}: match.name_strip"),
+        vague=_list(data.get("vague", ref.get("vague")), f"{where}: vague"),
+        unit_from_filename=unit_re,
+    )
+
+
+# --- extraction -----------------------------------------------------------------------
+
+
+def _extract_chunk(tasks: Sequence[tuple[str, str]]) -> tuple[list[Guide], list[ReadError]]:
+    vocab = load_field_vocab()
+    guides: list[Guide] = []
+    errors: list[ReadError] = []
+    for path, channel in tasks:
+        try:
+            guides.extend(extract_file(Path(path), channel=channel, vocab=vocab))
+        except GuidecheckError as exc:
+            errors.append(ReadError(path, str(getattr(exc, "reason", None) or exc)))
+        except Exception as exc:  # noqa: BLE001 - a broken file must never stop the scan
+            errors.append(ReadError(path, f"抽取时出错（{type(exc).__name__}: {exc}），请报告此文件"))
+    return guides, errors
+
+
+def extract_all(
+    tasks: Sequence[tuple[str, str]], *, jobs: int | None = None
+) -> tuple[list[Guide], list[ReadError]]:
+    """Extract (path, channel) tasks over ``jobs`` processes (default: CPU count)."""
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    chunk = max(1, min(CHUNK, len(tasks) // (jobs * 4) or 1))
+    chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
+    guides: list[Guide] = []
+    errors: list[ReadError] = []
+    if jobs == 1 or len(chunks) == 1:
+        results: Iterable[tuple[list[Guide], list[ReadError]]] = map(_extract_chunk, chunks)
+        for g, e in results:
+            guides.extend(g)
+            errors.extend(e)
+        return guides, errors
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for g, e in pool.map(_extract_chunk, chunks):
+            guides.extend(g)
+            errors.extend(e)
+    return guides, errors
+
+
+# --- units ----------------------------------------------------------------------------
+
+
+def assign_units(
+    guides: Iterable[Guide], registry: Registry, pattern: re.Pattern[str] | None
+) -> list[Guide]:
+    """Set each guide's ``unit``: from its implementing body (gazetteer, registry
+    bodies first); else from the file name with the config's ``unit_from_filename``."""
+    gazetteer = Gazetteer.from_registry(registry)
+    by_key = {u.key: u.name for u in registry.units}
+    names = set(by_key.values())
+    out = []
+    for guide in guides:
+        body = guide.implementing_body.text if guide.implementing_body else None
+        unit = gazetteer.unit_for_body(body)
+        if unit is None and pattern is not None:
+            m = pattern.search(Path(guide.source.source).name)
+            if m:
+                found = m.group("unit") if "unit" in pattern.groupindex else m.group(0)
+                unit = by_key.get(found) or (found if found in names else None)
+        out.append(dataclasses.replace(guide, unit=unit) if unit != guide.unit else guide)
+    return out
+
+
+# --- the scan -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class ScanResult:
+    config: ScanConfig
+    findings: list[Finding]
+    guides: list[Guide]  # channel guides, with units
+    handbook: list[Guide]
+    errors: list[ReadError]
+    files_read: int
+    suppressed: list[Suppressed] = dataclasses.field(default_factory=list)
+    expired: list[Suppression] = dataclasses.field(default_factory=list)
+    catalog: Catalog | None = None
+    units: tuple[str, ...] = ()  # registry units, in registry order
+    checked: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
+    settings: Settings | None = None
+
+    def failed(self, level: Severity | None = None) -> bool:
+        rank = (level or self.config.fail_on).rank
+        return any(f.severity.rank >= rank for f in self.findings)
+
+
+def _tasks(config: ScanConfig) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    tasks: list[tuple[str, str]] = []
+    departments: dict[str, str] = {}
+    for path, dept in config.handbook:
+        for file in iter_files([path]):
+            tasks.append((str(file), HANDBOOK))
+            if dept:
+                departments[str(file)] = dept
+    for channel in config.channels:
+        tasks += [(str(f), channel.name) for f in iter_files(channel.inputs)]
+    return tasks, departments
+
+
+def _settings(
+    config: ScanConfig, registry: Registry, handbook: list[Guide], departments: Mapping[str, str]
+) -> Settings:
+    vocab = load_field_vocab()
+    reg_owner = registry.line_departments()
+    implementers = {base_code(k): v for k, v in registry.implementers().items()}
+    bodies = {
+        (base_code(item.code), unit): registry.body_for(unit, item.line_department) or ""
+        for item in registry.items
+        for unit in item.units
+    }
+    settings = Settings(
+        fixed_fields=config.fixed_fields,
+        local_fields=config.local_fields,
+        optional_fields=frozenset(config.optional_fields),
+        source_of_record=config.source_of_record,
+        channels=tuple(c.name for c in config.channels if c.complete),
+        channel_labels={c.name: c.label for c in config.channels},
+        not_shown={c.name: c.not_shown for c in config.channels},
+        field_labels={k: s.element for k, s in vocab.fields.items()},
+        vague=tuple(re.compile(p) for p in config.vague),
+        match_threshold=config.match_threshold,
+        name_strip=config.name_strip or None,
+        implementers=implementers,
+        bodies={k: v for k, v in bodies.items() if v},
+    )
+    nk = NameKey.from_patterns(config.name_strip or DEFAULT_NAME_STRIP)
+    owners = {
+        e.key: owner
+        for e in (entry_for(g, nk) for g in handbook)
+        if (owner := line_department(e.guide, file_departments=departments, registry=reg_owner))
+    }
+    return dataclasses.replace(settings, owners=owners)
+
+
+def configured_catalog(
+    config: ScanConfig, *, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> Catalog:
+    """The catalog with the config's rule settings; CLI ``select`` replaces the config's,
+    CLI ``ignore`` adds to it."""
+    return load_catalog().configured(
+        select=tuple(select) or config.select,
+        ignore=(*config.ignore, *ignore),
+        severity=config.severity,
+    )
+
+
+def run_scan(
+    config: ScanConfig,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    jobs: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ScanResult:
+    """The whole scan (see module docstring). Raises ConfigError on bad config."""
+    say = progress or (lambda _m: None)
+    catalog = configured_catalog(config, select=select, ignore=ignore)
+    registry = load_registry(config.registry) if config.registry else Registry()
+    tasks, departments = _tasks(config)
+    say(f"读取 {len(tasks)} 个文件……")
+    extracted, errors = extract_all(tasks, jobs=jobs)
+    handbook = [g for g in extracted if g.channel == HANDBOOK]
+    guides = assign_units(
+        (g for g in extracted if g.channel != HANDBOOK), registry, config.unit_from_filename
+    )
+    settings = _settings(config, registry, handbook, departments)
+    equivalents = load_equivalents()
+    lints = partial(run_lints, vocab=load_lint_vocab())
+    say(f"比对 {len(guides)} 份指南与 {len(handbook)} 个手册事项……")
+    result = compare_guides(
+        guides, handbook, settings=settings, catalog=catalog, equivalents=equivalents, lints=lints
+    )
+    variance_fields = [k for k in settings.fixed_fields if k not in settings.local_fields]
+    findings = result.findings + regional_variance(
+        result.compared,
+        fields=variance_fields,
+        maker=FindingMaker(catalog, settings),
+        equivalents=equivalents,
+        owners=dict(settings.owners),
+    )
+    suppressed: list[Suppressed] = []
+    expired: list[Suppression] = []
+    if config.suppressions is not None:
+        today = config.today or dt.date.today()
+        findings, suppressed, expired = load_suppressions(config.suppressions, catalog).apply(
+            findings, today
+        )
+    findings.sort(key=lambda f: (f.unit, f.item_code or "", f.channel, f.field, f.rule, f.subject or ""))
+    return ScanResult(
+        config=config,
+        findings=findings,
+        guides=guides,
+        handbook=handbook,
+        errors=errors,
+        files_read=len(tasks),
+        suppressed=suppressed,
+        expired=expired,
+        catalog=catalog,
+        units=registry.unit_names(),
+        checked=[(c.unit, c.guide.channel, c.entry.code or c.entry.name) for c in result.compared]
+        + [(g.unit or UNKNOWN_UNIT, g.channel, describe(g.name) or "") for g in result.unmatched],
+        settings=settings,
+    )
+
+
+def print_errors(result: ScanResult, out: Any = sys.stderr) -> None:
+    for error in result.errors:
+        print(f"无法读取 {error}", file=out)
