@@ -52,7 +52,6 @@ from guidecheck.extract.docx_xml import (
     W_VMERGE,
     W,
     child_val,
-    first_child,
     to_int,
 )
 from guidecheck.read.docx_safe import DocxParts
@@ -99,6 +98,7 @@ class Table:
 
 
 Block = Para | Table
+_Properties = tuple[Style, int | None, tuple[str, int] | None]
 
 
 class _BlockReader:
@@ -113,7 +113,12 @@ class _BlockReader:
         self.fields: list[str] = []  # instruction text of open fields
         self.texts: dict[etree._Element, list[str]] = {}
         self.special: set[etree._Element] = set()  # paragraphs read by _inline()
+        self.pprs: dict[etree._Element, etree._Element] = {}  # paragraph → its w:pPr
+        self.spans: dict[etree._Element, int] = {}  # cell → w:gridSpan
+        self.merges: dict[etree._Element, str] = {}  # cell → w:vMerge
         self.default_style = self.styles.get(default_style_id(parts.styles), Style())
+        style = self.default_style
+        self.plain: _Properties = (style, style.heading, style.num)  # a paragraph without w:pPr
 
     def prepare(self, body: etree._Element) -> None:
         """One C-level pass: the text of every plain paragraph, and which need the slow path."""
@@ -122,16 +127,34 @@ class _BlockReader:
             special.update(el.iterancestors(W_P))
             if el.tag == W_TXBX:
                 special.update(el.iter(W_P))
-        texts = self.texts
+        texts, pprs = self.texts, self.pprs
         current: list[str] = []
-        for el in body.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH):
+        for el in body.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH, W_PPR):
             tag = el.tag
             if tag == W_P:
                 current = texts[el] = []
             elif tag == W_T:
                 current.append(el.text or "")
+            elif tag == W_PPR:
+                if el.getprevious() is None and (parent := el.getparent()).tag == W_P:
+                    pprs[parent] = el  # Word writes the properties first
             elif el.getparent().tag == W_R:  # not a tab stop in w:pPr
                 current.append("\t" if tag == W_TAB else "-" if tag == W_NBH else "\n")
+        self._prepare_cells(body)
+
+    def _prepare_cells(self, body: etree._Element) -> None:
+        """Span and vertical merge of every cell that has them (most cells have neither)."""
+        for el in body.iter(W_GRIDSPAN, W_VMERGE):
+            tcpr = el.getparent()
+            if tcpr.tag != W_TCPR or tcpr.getprevious() is not None:
+                continue
+            tc = tcpr.getparent()
+            if tc is None or tc.tag != W_TC:
+                continue
+            if el.tag == W_GRIDSPAN:
+                self.spans[tc] = max(to_int(el.get(W_VAL), 1), 1)
+            else:
+                self.merges[tc] = "restart" if el.get(W_VAL) == "restart" else "continue"
 
     def blocks(self, container: etree._Element, out: list[Block], *,
                in_table: bool = False) -> list[Block]:
@@ -153,16 +176,16 @@ class _BlockReader:
     def _paragraph(self, p: etree._Element, in_table: bool, out: list[Block]) -> None:
         index = 0 if in_table else self._next_paragraph()
         boxes: list[etree._Element] = []
-        toc_before = self.toc_fields > 0
-        toc = False
+        toc = self.toc_fields > 0
         if p in self.special:
             parts: list[str] = []
-            toc = self._inline(p, parts, boxes)
+            toc = self._inline(p, parts, boxes) or toc
             text = "".join(parts)
         else:
             text = "".join(self.texts.get(p, ()))
-        style, heading, num = self._properties(p)
-        if toc or toc_before or style.toc or (text and _looks_like_toc_line(text)):
+        ppr = self.pprs.get(p)
+        style, heading, num = self.plain if ppr is None else self._properties(ppr)
+        if toc or style.toc or (text[-1:].isdigit() and _looks_like_toc_line(text)):
             return
         prefix = ""
         if num is not None and text.strip():
@@ -179,11 +202,8 @@ class _BlockReader:
         self.paragraphs += 1
         return self.paragraphs
 
-    def _properties(self, p: etree._Element) -> tuple[Style, int | None, tuple[str, int] | None]:
-        ppr = first_child(p, W_PPR)
-        if ppr is None:
-            style = self.default_style
-            return style, style.heading, style.num
+    def _properties(self, ppr: etree._Element) -> _Properties:
+        """(style, outline level, (numId, ilvl)) of a paragraph from its w:pPr."""
         style_id = outline = None
         numpr = None
         for child in ppr:
@@ -278,22 +298,18 @@ class _BlockReader:
         return table
 
     def _cell(self, tc: etree._Element, col: int) -> Cell:
-        span, merge = 1, None
-        tcpr = first_child(tc, W_TCPR)
-        if tcpr is not None:
-            for child in tcpr:
-                if child.tag == W_GRIDSPAN:
-                    span = max(to_int(child.get(W_VAL), 1), 1)
-                elif child.tag == W_VMERGE:
-                    merge = "restart" if child.get(W_VAL) == "restart" else "continue"
         lines: list[str] = []
         tables: list[Table] = []
         for block in self.blocks(tc, [], in_table=True):
             if isinstance(block, Table):
                 tables.append(block)
-            else:
-                lines.extend(line for line in block.text.split("\n") if line.strip())
-        return Cell(col, span, merge, lines, tables)
+                continue
+            text = block.text
+            if "\n" in text:
+                lines.extend(line for line in text.split("\n") if line.strip())
+            elif text.strip():
+                lines.append(text)
+        return Cell(col, self.spans.get(tc, 1), self.merges.get(tc), lines, tables)
 
 
 def _rows(tbl: etree._Element) -> Iterator[etree._Element]:
