@@ -21,6 +21,7 @@ import yaml
 
 from guidecheck.compare.catalog import Catalog, parse_catalog
 from guidecheck.compare.equivalence import Equivalents, parse_equivalents
+from guidecheck.compare.suppress import Suppressions, parse_suppressions
 from guidecheck.errors import ConfigError
 from guidecheck.model import FIELD_KEYS
 
@@ -174,3 +175,9 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     """Load and check the rule catalog ``catalog.yaml``."""
     path = (directory or rules_dir()) / "catalog.yaml"
     return parse_catalog(_load_yaml(path), str(path))
+
+
+def load_suppressions(path: Path, catalog: Catalog | None = None) -> Suppressions:
+    """Load and check a suppression file (``corpus/suppressions.yaml`` is the example);
+    with ``catalog``, rule selectors must match a rule. Not cached: the file is the user's."""
+    return parse_suppressions(_load_yaml(Path(path)), str(path), catalog=catalog)
