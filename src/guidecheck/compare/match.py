@@ -28,17 +28,20 @@ from guidecheck.compare.text import strip_punct
 from guidecheck.model import Guide
 from guidecheck.normalize.text import clean
 
-_REGION = re.compile(r"^\d{12}$")
+# A segment naming the region (12-digit division code) or the unit (18-character
+# unified social credit code, or another long number) ends the item part of a code.
+_UNIT_PART = re.compile(r"^(?:\d{12}|[0-9A-Z]{10,})$")
 DEFAULT_NAME_STRIP = (r"[(（]\s*(?:市级|县级|省级|区级|乡级|镇级|市级/县级|省级/市级/县级)\s*[)）]$",)
 
 
 def base_code(code: str) -> str:
-    """The item part of a code: the national code's segments before the region, else
-    the code itself (cleaned, upper-cased ASCII letters)."""
+    """The item part of a code: the segments before the region or unit segment
+    (``511A0138000000-511602000000-000-…`` → ``511A0138000000``; ``E-000004-001-<credit
+    code>`` → ``E-000004-001``), else the code itself (cleaned, ASCII upper-cased)."""
     c = clean(code).replace(" ", "")
     parts = c.split("-")
     for i, part in enumerate(parts[1:], start=1):
-        if _REGION.match(part):
+        if _UNIT_PART.match(part.upper()) and any(ch.isdigit() for ch in part):
             return "-".join(parts[:i]).upper()
     return c.upper() if c.isascii() else c
 
@@ -87,7 +90,7 @@ NO_MATCH = Match(None, "none", 0.0)
 
 def entry_for(guide: Guide, name_key: NameKey) -> Entry:
     codes = [base_code(c) for c in guide.codes]
-    name = guide.name.text if guide.name else (guide.title or "")
+    name = " ".join(guide.name.raw.split()) if guide.name else (guide.title or "")
     key = codes[0] if codes else f"name:{name_key(name)}"
     return Entry(key=key, code=codes[0] if codes else None, name=name, guide=guide)
 
