@@ -1,0 +1,165 @@
+"""Block layouts: the walk over the page, label elements and their values (dl/dt/dd,
+span/div pairs, label + following siblings, label-headed sections) and "标签：值" lines.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from guidecheck.extract.html_clean import (
+    BOILERPLATE_TAGS,
+    HEADINGS,
+    MAX_DEPTH,
+    NAMED_BOILERPLATE_TAGS,
+    SKIP_TAGS,
+    _boilerplate_name,
+    _has_text,
+    _is_leaf,
+    _squash,
+    _tag,
+    _text,
+)
+from guidecheck.extract.html_state import _State
+
+
+class _Blocks(_State):
+    """Finds fields outside tables; hands tables to :meth:`table`."""
+
+    def walk(self, el: etree._Element, depth: int = 0) -> None:
+        """Visit the children of ``el``."""
+        if depth > MAX_DEPTH:
+            self.too_deep = True
+            return
+        for child in el:
+            self.visit(child, depth)
+
+    def visit(self, el: etree._Element, depth: int = 0) -> None:
+        """Find the fields in one element; a subtree without label text is not entered."""
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS or el in self.skip or el in self.consumed:
+            return
+        hot = el in self.hot
+        if hot and self.is_tab_bar(el):
+            return
+        if tag in HEADINGS:
+            self.heading = _squash(_text(el)) or self.heading
+        if tag == "table":
+            if hot:
+                self.table(el, depth)
+        elif (found := self.label_of(el)) is not None:
+            self.label_field(el, *found)
+        elif _is_leaf(el):
+            if any(self.label_of(c) for c in el if _tag(c)):
+                self.walk(el, depth + 1)  # <span class="label">…</span><span>…</span>
+            elif hot:
+                self.text_block(el)
+        elif hot:
+            self.walk(el, depth + 1)
+
+    def is_tab_bar(self, el: etree._Element) -> bool:
+        """A row of ≥ 3 short items, ≥ 2 of them known labels, nothing else: tabs or a menu."""
+        if not 3 <= len(el) <= 20 or (el.text or "").strip() or _tag(el) in {"dl", "tr"}:
+            return False
+        tags = {_tag(child) for child in el}
+        if len(tags) != 1 or not tags <= {"span", "a", "li", "div", "button"}:
+            return False
+        known = 0
+        for child in el:
+            if len(child) > 1 or (child.tail or "").strip():
+                return False
+            text = self.short_text(child)
+            if not text or len(text) > self.max_label:
+                return False
+            known += self.key_for(text) is not None
+        return known >= 2 and known * 2 >= len(el)
+
+    def scan(self) -> None:
+        """One tight pass in document order that finds boilerplate and hot elements.
+
+        Boilerplate: nav/header/footer/aside, and elements whose class or id names
+        nav/menu/footer/header/breadcrumb/sidebar/share/copyright. Hot: elements
+        holding, at any depth, a known label or a colon in their own text; the walk
+        enters only hot subtrees, so link lists cost almost nothing.
+        """
+        hot, skip = self.hot, self.skip
+        skip.update(self.root.iter(*BOILERPLATE_TAGS))
+        for el in self.root.iter(*NAMED_BOILERPLATE_TAGS):
+            names, ident = el.get("class"), el.get("id")
+            if (names or ident) and _boilerplate_name(f"{names or ''} {ident or ''}"):
+                skip.add(el)
+        for el in self.root.iter():
+            target = None
+            if el.text and self._hit(el.text):
+                target = el
+            elif el.tail and self._hit(el.tail):
+                target = el.getparent()
+            while target is not None and target not in hot:
+                hot.add(target)
+                target = target.getparent()
+
+    def _hit(self, text: str) -> bool:
+        if "：" in text or ":" in text:
+            return True
+        text = text.strip()
+        return bool(text) and len(text) <= self.max_label and self.key_for(text) is not None
+
+    def label_field(self, el: etree._Element, label: str, key: str | None) -> None:
+        if key is None:  # an unknown label gets its pair only: dt→dd, th→td, span→span
+            parts = self.pair_value(el)
+        else:
+            parts = self.value_after(el, label)
+        self.emit(label, key, parts, el)
+
+    def pair_value(self, el: etree._Element) -> list[object]:
+        if el.tail and el.tail.strip():
+            return [el.tail]
+        sib = el.getnext()
+        if sib is None or not _tag(sib) or sib in self.skip or self.starts_field(sib):
+            return []
+        self.consumed.add(sib)
+        return [sib]
+
+    def value_after(self, el: etree._Element, label: str) -> list[object]:
+        """The label's value: its tail and following siblings up to the next field.
+
+        When the label stands alone in its parent (``<div class="tit"><h4>申请材料</h4>
+        </div><div>…</div>``), the parent's following siblings are taken instead.
+        """
+        node = el
+        for _ in range(3):
+            parts = self._siblings_after(node)
+            parent = node.getparent()
+            if _has_text(parts) or parent is None or _tag(parent) in {"body", "td", "th"}:
+                return parts
+            if _squash(_text(parent)) != label:
+                return parts
+            node = parent
+        return parts
+
+    def _siblings_after(self, node: etree._Element) -> list[object]:
+        parts: list[object] = [node.tail] if node.tail and node.tail.strip() else []
+        for sib in node.itersiblings():
+            tag = _tag(sib)
+            if tag and sib not in self.skip and tag not in SKIP_TAGS:
+                if self.starts_field(sib):
+                    break
+                parts.append(sib)
+                self.consumed.add(sib)
+            if sib.tail and sib.tail.strip():
+                parts.append(sib.tail)
+        return parts
+
+    def text_block(self, el: etree._Element) -> None:
+        """"标签：值" lines inside one block; lines without a label continue the field."""
+        current: tuple[str, str | None, list[str]] | None = None
+        for line in self.render([el]):
+            found = self.line_label(line, known_only=current is None)
+            if found is not None:
+                if current is not None:
+                    self.emit_lines(*current, el)
+                label, key, rest = found
+                current = (label, key, [rest] if rest else [])
+            elif current is not None:
+                current[2].append(line)
+        if current is not None:
+            self.emit_lines(*current, el)

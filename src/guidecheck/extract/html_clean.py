@@ -1,0 +1,162 @@
+"""HTML extraction helpers: parsing, boilerplate, text of elements, rendered lines.
+
+Shared by the modules of the generic HTML extractor (:mod:`guidecheck.extract.html`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from lxml import etree
+
+from guidecheck.errors import InvalidUpload
+
+MAX_DEPTH = 180
+"""Deeper elements are read as plain text (lxml itself caps the tree at 255 levels)."""
+MAX_SPAN = 200
+"""Largest rowspan/colspan honoured (a page may say rowspan=100000)."""
+MAX_UNKNOWN_LABEL = 12
+"""Longest text taken as an unknown label (th, dt, span.label…)."""
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption center dd details dialog dir div dl dt "
+    "fieldset figcaption figure form h1 h2 h3 h4 h5 h6 hr li main ol p pre section summary "
+    "table tbody tfoot thead tr ul".split()
+)
+SKIP_TAGS = frozenset(
+    "script style noscript template iframe object embed svg canvas select option button "
+    "input textarea head title map".split()
+)
+BOILERPLATE_TAGS = frozenset({"nav", "header", "footer", "aside"})
+NAMED_BOILERPLATE_TAGS = ("div", "ul", "ol", "section", "p", "span", "table", "dl", "form", "td")
+"""Tags whose class or id is checked for boilerplate words (not html, body, main)."""
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+CELL_TAGS = frozenset({"td", "th"})
+_BOILERPLATE_WORD = re.compile(
+    r"(?:^|[\s_-])(?:[a-z]*nav(?:bar|igation|s)?|[a-z]*menus?|footer|header|breadcrumbs?|"
+    r"crumbs?|sidebar|share|copyright|foot|tabs)(?=$|[\s_-])",
+    re.IGNORECASE,
+)
+_LABEL_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:label|lab|key|tit|th|field-?name)(?=$|[\s_-])", re.IGNORECASE
+)
+_VALUE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:value|val|con|content|text|txt|td)(?=$|[\s_-])", re.IGNORECASE
+)
+_NUMBERING = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]{1,3}[)）、.．]|[①-⑳])\s*")
+_SENTENCE = re.compile(r"[。，,；;！？!?]")
+_ASCII_WS = re.compile(r"[ \t\r\n\f]+")
+_COLON = re.compile(r"[:：]")
+
+
+def _squash(text: str) -> str:
+    """Collapse HTML source whitespace; keep &nbsp; and full-width spaces inside."""
+    return _ASCII_WS.sub(" ", text).strip()
+
+
+_STRING = etree.XPath("string()", smart_strings=False)
+
+
+def _text(el: etree._Element) -> str:
+    """All text inside an element (C speed)."""
+    return _STRING(el)  # type: ignore[return-value]
+
+
+def _tag(el: object) -> str:
+    """The element's tag; "" for text parts, comments and processing instructions."""
+    tag = getattr(el, "tag", None)
+    return tag if isinstance(tag, str) else ""
+
+
+class _Lines:
+    """Accumulates rendered text, breaking lines at blocks and ``<br>``."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._current: list[str] = []
+
+    def text(self, value: str | None) -> None:
+        if value:
+            self._current.append(_ASCII_WS.sub(" ", value))
+
+    def newline(self) -> None:
+        line = "".join(self._current).strip(" \t\r\n\f")
+        if line.strip():
+            self.lines.append(line)
+        self._current = []
+
+    def result(self) -> list[str]:
+        self.newline()
+        return self.lines
+
+
+def _is_leaf(el: etree._Element) -> bool:
+    return not any(_tag(c) in BLOCK_TAGS for c in el)
+
+def _has_text(parts: list[object]) -> bool:
+    for part in parts:
+        text = part if isinstance(part, str) else _text(part)  # type: ignore[attr-defined]
+        if text.strip():
+            return True
+    return False
+
+def _first_text(el: etree._Element) -> str | None:
+    for node in el.iter():
+        text = node.text if _tag(node) not in SKIP_TAGS else None
+        if text and text.strip():
+            return _squash(text)
+        if node is not el and node.tail and node.tail.strip():
+            return _squash(node.tail)
+    return None
+
+def _ol_start(el: etree._Element) -> int:
+    try:
+        return int(el.get("start", "1"))
+    except ValueError:
+        return 1
+
+def _li_value(li: etree._Element, default: int) -> int:
+    try:
+        return int(li.get("value", default))
+    except ValueError:
+        return default
+
+
+def _parse(text: str, source: str) -> etree._Element:
+    """Parse with the encoding stated, so libxml2 never re-guesses it from <meta>."""
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
+        why = "文档为空"
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        root, why = None, str(exc)
+    if root is None:
+        raise InvalidUpload(
+            f"无法解析网页（{why}），请确认文件是完整的 HTML 页面，重新保存后再试",
+            source=source,
+        )
+    return root
+
+
+@functools.lru_cache(maxsize=4096)
+def _boilerplate_name(names: str) -> bool:
+    return _BOILERPLATE_WORD.search(names) is not None
+
+
+def _inside(el: etree._Element, skip: set[object]) -> bool:
+    return any(a in skip for a in el.iterancestors()) or el in skip
+
+
+def _page_title(root: etree._Element, skip: set[object]) -> str | None:
+    for h1 in root.iter("h1"):
+        text = _squash(_text(h1))
+        if text and not _inside(h1, skip):
+            return text
+    title = root.find(".//title")
+    text = _squash(_text(title)) if title is not None else ""
+    return text or None
+
+
+def _body(root: etree._Element) -> etree._Element:
+    body = root.find("body")
+    return body if body is not None else root

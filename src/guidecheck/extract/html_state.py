@@ -1,0 +1,355 @@
+"""One page's extraction state: labels, rendering, emitted fields and their locations.
+
+The walk over blocks (:mod:`~guidecheck.extract.html_blocks`) and the table reader
+(:mod:`~guidecheck.extract.html_tables`) build on :class:`_State`; the page flow is
+in :mod:`guidecheck.extract.html`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from guidecheck.extract.html_clean import (
+    _COLON,
+    _LABEL_CLASS,
+    _NUMBERING,
+    _SENTENCE,
+    _VALUE_CLASS,
+    BLOCK_TAGS,
+    CELL_TAGS,
+    HEADINGS,
+    MAX_DEPTH,
+    MAX_SPAN,
+    MAX_UNKNOWN_LABEL,
+    SKIP_TAGS,
+    _first_text,
+    _li_value,
+    _Lines,
+    _ol_start,
+    _squash,
+    _tag,
+    _text,
+)
+from guidecheck.extract.raw import RawField
+from guidecheck.model import Location
+from guidecheck.vocab import FieldVocab
+
+KEY_CACHE_SIZE = 50_000
+"""Label lookups remembered across pages (per vocabulary)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # identity hash: cells key dicts
+class _Cell:
+    el: etree._Element
+    table: int
+    row: int  # 1-based
+    col: int  # 1-based grid column
+    index: int  # 1-based position among the row's own cells
+    rowspan: int
+    colspan: int
+
+
+class _Grid:
+    """A table's cells placed on a grid, merged cells resolved."""
+
+    def __init__(self, table: etree._Element, number: int) -> None:
+        self.number = number
+        self.rows = list(_table_rows(table))
+        self.own: list[list[_Cell]] = []
+        self.at: dict[tuple[int, int], _Cell] = {}
+        for r, tr in enumerate(self.rows, 1):
+            self.own.append(self._place(tr, r))
+        self.width = max((c for _, c in self.at), default=0)
+
+    def _place(self, tr: etree._Element, r: int) -> list[_Cell]:
+        cells, col = [], 1
+        for index, td in enumerate((c for c in tr if _tag(c) in CELL_TAGS), 1):
+            while (r, col) in self.at:
+                col += 1
+            rowspan = min(_span(td.get("rowspan")), len(self.rows) - r + 1)
+            cell = _Cell(td, self.number, r, col, index, rowspan, _span(td.get("colspan")))
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    self.at[(r + dr, col + dc)] = cell
+            cells.append(cell)
+            col += cell.colspan
+        return cells
+
+    def cell_at(self, row: int, col: int) -> _Cell | None:
+        return self.at.get((row, col))
+
+
+def _span(value: str | None) -> int:
+    if value is None:
+        return 1
+    try:
+        return max(1, min(int(str(value).strip()), MAX_SPAN))
+    except ValueError:
+        return 1
+
+
+def _table_rows(table: etree._Element) -> Iterator[etree._Element]:
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            yield child
+        elif tag in {"thead", "tbody", "tfoot"}:
+            yield from (tr for tr in child if _tag(tr) == "tr")
+
+
+@dataclass(slots=True)
+class _Found:
+    field: RawField
+    heading: str | None
+
+
+_KEY_CACHES: dict[int, tuple[FieldVocab, dict[str, str | None]]] = {}
+
+
+def _key_cache(vocab: FieldVocab) -> dict[str, str | None]:
+    """A label → key memo shared by the pages read with one vocabulary."""
+    entry = _KEY_CACHES.get(id(vocab))
+    if entry is None or entry[0] is not vocab:
+        if len(_KEY_CACHES) > 8:
+            _KEY_CACHES.clear()
+        entry = _KEY_CACHES[id(vocab)] = (vocab, {})
+    return entry[1]
+
+
+class _State:
+    """One page's extraction state (not shared between pages)."""
+
+    def __init__(
+        self, root: etree._Element, source: str, vocab: FieldVocab
+    ) -> None:
+        self.root = root
+        self.source = source
+        self.vocab = vocab
+        self.skip: set[object] = set()
+        self.max_label = vocab.longest_label + 6
+        self.tables = {t: i for i, t in enumerate(root.iter("table"), 1)}
+        self.cells: dict[object, _Cell] = {}
+        self.consumed: set[object] = set()
+        self.found: list[_Found] = []
+        self.heading: str | None = None
+        self.too_deep = False
+        self.hot: set[object] = set()
+        self._labels: dict[object, tuple[str, str | None] | None] = {}
+        self._texts: dict[object, str] = {}
+        self._keys = _key_cache(vocab)
+        self._cell_labels: dict[_Cell, tuple[str, str | None] | None] = {}
+
+    # ----- labels -------------------------------------------------------------------
+
+    def key_for(self, text: str) -> str | None:
+        """Canonical key when ``text`` is a known label (numbering and colon allowed)."""
+        if not text or len(text) > self.max_label:
+            return None
+        try:
+            return self._keys[text]
+        except KeyError:
+            if len(self._keys) > KEY_CACHE_SIZE:
+                self._keys.clear()
+            key = self._keys[text] = self.vocab.field_for_label(_NUMBERING.sub("", text))
+            return key
+
+    def label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
+        """``(label, key)`` when the element as a whole is a label, else None."""
+        if el in self._labels:
+            return self._labels[el]
+        found = self._label_of(el)
+        self._labels[el] = found
+        return found
+
+    def short_text(self, el: etree._Element) -> str | None:
+        """The element's squashed text when it has few children (a label candidate)."""
+        if len(el) > 3:
+            return None
+        text = self._texts.get(el)
+        if text is None:
+            text = self._texts[el] = _squash(_text(el))
+        return text
+
+    def _label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
+        tag = _tag(el)
+        if tag in SKIP_TAGS or tag in {"table", "ul", "ol", "dl", "a", "dd"}:
+            return None
+        if _VALUE_CLASS.search(el.get("class") or ""):
+            return None  # <span class="value">网上办理</span> is a value, whatever it says
+        text = self.short_text(el)
+        if not text:
+            return None
+        key = self.key_for(text)
+        if key is not None:
+            return text, key
+        if self._labelish(el, tag, text):
+            return text, None
+        return None
+
+    def _labelish(self, el: etree._Element, tag: str, text: str) -> bool:
+        if not text or len(text) > MAX_UNKNOWN_LABEL or _SENTENCE.search(text):
+            return False
+        if tag in HEADINGS:
+            return False  # a heading is a label only when the vocabulary knows it
+        if tag in {"th", "dt", "label"} or _LABEL_CLASS.search(el.get("class") or ""):
+            return True
+        return tag in {"strong", "b"} and text.endswith((":", "："))
+
+    def line_label(self, line: str, known_only: bool) -> tuple[str, str | None, str] | None:
+        """``(label, key, rest)`` when a text line starts with "标签：…"."""
+        match = _COLON.search(line, 0, self.max_label + 1)
+        if match is None:
+            return None
+        label = line[: match.start()].strip()
+        key = self.key_for(label)
+        if key is None and (
+            known_only or not label or len(label) > MAX_UNKNOWN_LABEL or _SENTENCE.search(label)
+        ):
+            return None
+        return label, key, line[match.end():].strip(" \t")
+
+    def starts_field(self, el: etree._Element) -> bool:
+        """Whether a sibling begins the next field (a label, heading or "标签：" text)."""
+        if _tag(el) in HEADINGS or self.label_of(el) is not None:
+            return True
+        first = _first_text(el)
+        if first is None:
+            return False
+        return self.key_for(first) is not None or self.line_label(first, True) is not None
+
+    # ----- values and fields ------------------------------------------------------------
+
+    def render(self, parts: Iterable[object]) -> list[str]:
+        out = _Lines()
+        for part in parts:
+            if isinstance(part, str):
+                out.text(part)
+            else:
+                self._render(part, out, 0)  # type: ignore[arg-type]
+        return out.result()
+
+    def _render(
+        self, el: etree._Element, out: _Lines, depth: int, prefix: str = ""
+    ) -> None:
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS or el in self.skip:
+            return
+        if depth > MAX_DEPTH:
+            out.text(_text(el))
+            return
+        if tag == "br":
+            out.newline()
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            out.newline()
+        elif tag in CELL_TAGS:
+            out.text(" ")
+        out.text(prefix)
+        out.text(el.text)
+        number = _ol_start(el) if tag == "ol" else None
+        for child in el:
+            mark = ""
+            if number is not None and _tag(child) == "li":
+                number = _li_value(child, number)
+                mark, number = f"{number}. ", number + 1
+            self._render(child, out, depth + 1, mark)
+            out.text(child.tail)
+        if block:
+            out.newline()
+
+    def emit(
+        self,
+        label: str,
+        key: str | None,
+        parts: list[object],
+        anchor: etree._Element,
+        *,
+        keep_empty: bool = False,
+    ) -> RawField | None:
+        table = self.header_table(parts)
+        lines = table.lines if table is not None else self.render(parts)
+        if not lines and not keep_empty and table is None:
+            return None
+        first = next((p for p in parts if _tag(p)), anchor)
+        field = RawField(label=label, key=key, lines=lines, location=self.location(first))
+        if table is not None:
+            field.rows, field.row_locations = table.rows, table.row_locations
+        self.found.append(_Found(field, self.heading))
+        return field
+
+    def emit_lines(
+        self, label: str, key: str | None, lines: list[str], anchor: etree._Element
+    ) -> None:
+        field = RawField(label=label, key=key, lines=lines, location=self.location(anchor))
+        self.found.append(_Found(field, self.heading))
+
+    def append(self, field: RawField, el: etree._Element) -> None:
+        """Add a later cell's text to a field (label with rowspan, or a label row)."""
+        lines = self.render([el])
+        if not field.lines and lines:
+            field.location = self.location(el)
+        field.lines.extend(lines)
+        self.consumed.add(el)
+
+    # ----- locations --------------------------------------------------------------------
+
+    def location(self, el: object) -> Location:
+        cell = self._cell_of(el)
+        if isinstance(el, _Cell):
+            el = el.el
+        if cell is not None and cell.el is el:
+            selector = f"table[{cell.table}]>tr[{cell.row}]>{_tag(el)}[{cell.index}]"
+        else:
+            selector = self.path(el)  # type: ignore[arg-type]
+        if cell is None:
+            table = self.tables.get(el) if _tag(el) == "table" else None
+            return Location(source=self.source, table=table, selector=selector)
+        return Location(
+            source=self.source, table=cell.table, row=cell.row, cell=cell.col, selector=selector
+        )
+
+    def _cell_of(self, el: object) -> _Cell | None:
+        if isinstance(el, _Cell):
+            return el
+        node = el
+        while node is not None:
+            cell = self.cells.get(node)
+            if cell is not None:
+                return cell
+            node = node.getparent()  # type: ignore[attr-defined]
+        return None
+
+    def path(self, el: etree._Element) -> str:
+        """A short CSS-like path: ``#main>div[2]>p[3]``, ``table[2]>tr[3]>td[2]>p[1]``."""
+        steps: list[str] = []
+        node: etree._Element | None = el
+        while node is not None and _tag(node) not in {"html", "body", ""}:
+            if node.get("id"):
+                steps.append(f"#{node.get('id')}")
+                break
+            if node in self.tables:
+                steps.append(f"table[{self.tables[node]}]")
+                break
+            tag = _tag(node)
+            index = 1 + sum(1 for s in node.itersiblings(preceding=True) if _tag(s) == tag)
+            steps.append(f"{tag}[{index}]")
+            node = node.getparent()
+        return ">".join(reversed(steps))
+
+    # ----- implemented by the block walk and the table reader ------------------------------
+
+    def walk(self, el: etree._Element, depth: int = 0) -> None:
+        raise NotImplementedError
+
+    def text_block(self, el: etree._Element) -> None:
+        raise NotImplementedError
+
+    def table(self, table: etree._Element, depth: int) -> None:
+        raise NotImplementedError
+
+    def header_table(self, parts: list[object], *, force: bool = False) -> RawField | None:
+        raise NotImplementedError
