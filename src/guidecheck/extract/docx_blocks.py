@@ -83,12 +83,12 @@ class Cell:
     col: int  # 1-based grid column
     span: int
     merge: str | None  # "restart", "continue" or None
-    lines: list[str]
+    lines: list[str]  # not changed once read
     tables: list[Table]
+    text: str = field(init=False, repr=False, compare=False)  # the lines joined, read often
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
+    def __post_init__(self) -> None:
+        self.text = "\n".join(self.lines)
 
 
 @dataclass(slots=True)
