@@ -177,6 +177,16 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     return parse_catalog(_load_yaml(path), str(path))
 
 
+from guidecheck.compare.lints.vocab import LintVocab, parse_lint_vocab
+
+
+@functools.lru_cache(maxsize=8)
+def load_lint_vocab(directory: Path | None = None) -> LintVocab:
+    """Load and check the lint vocabulary ``lints.yaml`` (cached per folder)."""
+    path = (directory or rules_dir()) / "lints.yaml"
+    return parse_lint_vocab(_load_yaml(path), str(path))
+
+
 def load_suppressions(path: Path, catalog: Catalog | None = None) -> Suppressions:
     """Load and check a suppression file (``corpus/suppressions.yaml`` is the example);
     with ``catalog``, rule selectors must match a rule. Not cached: the file is the user's."""
