@@ -167,6 +167,7 @@ def translate(exc: sqlite3.Error, path: Path) -> StoreError:
 
 
 def corrupt(path: Path, detail: str) -> StoreCorrupt:
+    detail = " ".join(detail.replace("*** in database main ***", "").split())
     return StoreCorrupt(
         f"快照数据库 {path} 已损坏（{detail}）：请停止使用该文件，用最近的备份替换它后重试；"
         "没有备份时可删除它重新抓取（历史记录会丢失）。"
