@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpusgen import docx_files, web  # noqa: E402
+from corpusgen import deviations, docx_files, web  # noqa: E402
 from corpusgen.guides import (  # noqa: E402
     Guide, dump_yaml, load_vocab_labels, plan, registry, renumber,
 )
@@ -59,23 +59,31 @@ def render(content: Content, guides: list[Guide], out: Path) -> None:
             docx_files.manual(unit, mine, out / f"manuals/{unit.key}.docx")
 
 
-def truth(guides: list[Guide], seed: int, scale: int) -> dict:
+def truth(guides: list[Guide], dropped: list[Guide], seed: int, scale: int) -> dict:
     return {
-        "version": 1,
+        "version": 2,
         "seed": seed,
         "scale": scale,
         "variation_ids": VARIATIONS,
+        "deviation_kinds": deviations.DEVIATION_KINDS,
         "guides": [g.truth() for g in guides],
+        "dropped": [deviations.dropped_truth(g) for g in dropped],
     }
 
 
-def generate(out: Path, *, seed: int = 1, scale: int = 1) -> dict:
-    """Write the corpus into ``out`` and return the truth data."""
+def generate(out: Path, *, seed: int = 1, scale: int = 1, clean: bool = False) -> dict:
+    """Write the corpus into ``out`` and return the truth data.
+
+    Injected deviations (scripts/corpusgen/deviations.py) edit guides' fields, record
+    the findings they must produce, and drop some guides; ``clean`` leaves them out.
+    """
     check_labels()
     content = scaled(load_content(), scale)
     guides = plan(content, seed)
-    # Issue 3 hook: inject deviations here — edit a guide's ``fields`` (renderers write
-    # what the fields say), append to its ``deviations``, or drop guides; then renumber.
+    dropped: list[Guide] = []
+    if not clean:
+        guides, dropped = deviations.inject(guides, content, seed, scale=scale)
+    deviations.benign(guides, seed)
     renumber(guides)
     for name in GENERATED:
         target = out / name
@@ -85,7 +93,7 @@ def generate(out: Path, *, seed: int = 1, scale: int = 1) -> dict:
             target.unlink()
     out.mkdir(parents=True, exist_ok=True)
     render(content, guides, out)
-    data = truth(guides, seed, scale)
+    data = truth(guides, dropped, seed, scale)
     (out / "truth.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
@@ -98,13 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="wording choices (default 1)")
     parser.add_argument("--scale", type=int, default=1, help="generations of units and items")
     parser.add_argument("--out", type=Path, default=Path("corpus"), help="output folder")
+    parser.add_argument("--clean", action="store_true", help="no injected deviations")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    data = generate(args.out, seed=args.seed, scale=args.scale)
+    data = generate(args.out, seed=args.seed, scale=args.scale, clean=args.clean)
     counts: dict[str, int] = {}
     for g in data["guides"]:
         counts[g["channel"]] = counts.get(g["channel"], 0) + 1
-    print(f"{len(data['guides'])} guides {counts} in {time.perf_counter() - start:.1f}s → {args.out}")
+    devs = sum(len(g["deviations"]) for g in data["guides"] + data["dropped"])
+    print(f"{len(data['guides'])} guides {counts}, {devs} deviation records, "
+          f"{len(data['dropped'])} dropped, in {time.perf_counter() - start:.1f}s → {args.out}")
     return 0
 
 

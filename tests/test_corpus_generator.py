@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_corpus  # noqa: E402
+import yaml  # noqa: E402
+from corpusgen import deviations  # noqa: E402
 from corpusgen.wording import VARIATIONS, chinese_number  # noqa: E402
 
 FIELD_KEYS = {
@@ -53,7 +55,7 @@ def test_counts_meet_minimums(generated: tuple[Path, dict]) -> None:
     assert len(departments) >= 7
     units = {g["unit"] for g in guides if g["unit"]}
     assert len(units - {"市本级"}) >= 5
-    channels = Counter(g["channel"] for g in guides)
+    channels = Counter(g["channel"] for g in guides) + Counter(g["channel"] for g in data["dropped"])
     assert set(channels) == {"handbook", "province", "city", "app", "manual"}
     assert channels["province"] == channels["city"] == channels["app"] == channels["manual"]
     for g in guides:
@@ -110,10 +112,103 @@ def test_docx_files_open_and_carry_office_oddities(generated: tuple[Path, dict])
 def test_another_seed_changes_wording_not_meaning(tmp_path: Path, generated: tuple[Path, dict]) -> None:
     _, one = generated
     two = make_corpus.generate(tmp_path, seed=2)
-    assert [g["fields"] for g in one["guides"] if g["channel"] == "handbook"] == [
-        g["fields"] for g in two["guides"] if g["channel"] == "handbook"
-    ]
+    # The handbook says the same, except where regional variance (seeded) made it silent.
+    book = lambda data: {g["item_code"]: g for g in data["guides"] if g["channel"] == "handbook"}  # noqa: E731
+    b1, b2 = book(one), book(two)
+    assert b1.keys() == b2.keys()
+    for code in b1:
+        if not b1[code]["deviations"] and not b2[code]["deviations"]:
+            assert b1[code]["fields"] == b2[code]["fields"], code
     assert [g["variations"] for g in one["guides"]] != [g["variations"] for g in two["guides"]]
+    assert deviation_keys(one) != deviation_keys(two)
+
+
+# ------------------------------------------------------------------ injected deviations
+
+
+def records(data: dict) -> list[dict]:
+    return [d for g in data["guides"] + data["dropped"] for d in g["deviations"]]
+
+
+def deviation_keys(data: dict) -> set[tuple]:
+    return {(d["item_code"], d["unit"], d["channel"], d["field"], d["rule"]) for d in records(data)}
+
+
+def test_deviations_cover_every_kind(generated: tuple[Path, dict]) -> None:
+    _, data = generated
+    kinds = Counter(d["kind"] for d in records(data))
+    assert set(kinds) == set(data["deviation_kinds"]) == set(deviations.DEVIATION_KINDS)
+    assert len(kinds) >= 16
+    assert all(n >= 1 for n in kinds.values())
+    rules = {d["rule"] for d in records(data)}
+    for rule in ["GC101", "GC103", "GC201", "GC202", "GC204", "GC205", "GC206", "GC207",
+                 "GC301", "GC302", "GC401", "GC402", "GC501", "GC503", "GC601", "GC603",
+                 "GC611", "GC621", "GC622", "GC623", "GC701", "GC702", "GC703", "GC710",
+                 "GC801", "GC804"]:
+        assert rule in rules, rule
+
+
+def test_deviation_records_are_well_formed(generated: tuple[Path, dict]) -> None:
+    _, data = generated
+    registry = yaml.safe_load((ROOT / "corpus" / "registry.yaml").read_text(encoding="utf-8"))
+    units = {u["name"] for u in registry["units"]}
+    departments = {i["line_department"] for i in registry["items"]}
+    implemented = {(i["code"], u) for i in registry["items"] for u in i["units"]}
+    for g in data["guides"] + data["dropped"]:
+        for d in g["deviations"]:
+            assert set(d) >= {"kind", "rule", "field", "unit", "channel", "item_code"}, d
+            assert d["item_code"] == g["item_code"]
+            assert d["field"] in FIELD_KEYS | {"item"}, d
+            if d["rule"] == "GC710":  # regional variance: the line department, every channel
+                assert d["channel"] == "*" and d["unit"] in departments, d
+                assert g["channel"] == "handbook" or g["unit"] in units
+            else:
+                assert d["channel"] == g["channel"] and d["unit"] == g["unit"] in units, d
+                assert (d["item_code"], d["unit"]) in implemented
+            if d["field"] == "materials" or d["rule"] in {"GC501", "GC503", "GC601", "GC603", "GC611"}:
+                assert d.get("subject"), d
+
+
+def test_deviations_are_spread_and_sparse(generated: tuple[Path, dict]) -> None:
+    out, data = generated
+    guides = data["guides"]
+    deviated = [g for g in guides if g["deviations"]] + data["dropped"]
+    share = len(deviated) / (len(guides) + len(data["dropped"]))
+    assert 0.08 <= share <= 0.16, share
+    assert {g["channel"] for g in deviated} >= {"handbook", "province", "city", "app", "manual"}
+    assert len({g["unit"] for g in deviated if g["unit"]}) >= 6
+    registry = yaml.safe_load((out / "registry.yaml").read_text(encoding="utf-8"))
+    dept = {i["code"]: i["line_department"] for i in registry["items"]}
+    assert len({dept[g["item_code"]] for g in deviated}) >= 7
+    # one deviation per (item, unit): the unit's other channels stay clean
+    per_pair = Counter((d["item_code"], d["unit"]) for d in records(data) if d["channel"] != "*")
+    kinds_per_pair: dict[tuple, set] = {}
+    for d in records(data):
+        if d["channel"] != "*":
+            kinds_per_pair.setdefault((d["item_code"], d["unit"]), set()).add((d["kind"], d["channel"]))
+    assert all(len(v) == 1 for v in kinds_per_pair.values()), per_pair
+    for g in data["dropped"]:
+        assert not (out / g["file"]).exists() or g["channel"] == "manual", g["file"]
+
+
+def test_regional_variance_leaves_the_handbook_silent(generated: tuple[Path, dict]) -> None:
+    _, data = generated
+    variance = [d for d in records(data) if d["rule"] == "GC710"]
+    assert variance
+    for d in variance:
+        book = next(g for g in data["guides"] if g["channel"] == "handbook" and g["item_code"] == d["item_code"])
+        assert d["field"] not in book["fields"]
+        values = {
+            json.dumps(g["fields"][d["field"]], sort_keys=True)
+            for g in data["guides"]
+            if g["item_code"] == d["item_code"] and g["unit"] and d["field"] in g["fields"]
+        }
+        assert len(values) == 2, values  # two units publish different values
+
+
+def test_clean_corpus_has_no_deviations(tmp_path: Path) -> None:
+    data = make_corpus.generate(tmp_path, seed=1, clean=True)
+    assert not records(data) and not data["dropped"]
 
 
 @pytest.mark.parametrize(

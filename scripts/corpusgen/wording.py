@@ -49,6 +49,10 @@ VARIATIONS: dict[str, str] = {
     "docx.tracked_insertion": "修订：插入（计入正文）",
     "docx.tracked_deletion": "修订：删除（不计入正文）",
     "docx.auto_numbering": "Word 自动编号（数字不在文本中）",
+    # field-level, applied by corpusgen.deviations.benign (a separate rng)
+    "materials.shuffled_all": "省/市/窗口渠道材料顺序打乱",
+    "materials.alias": "材料名用等价简称（身份证 = 居民身份证）",
+    "citation.short_title": "法规名称省略“中华人民共和国”",
 }
 """Every benign variation id the generator may record, with a description."""
 
