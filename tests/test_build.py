@@ -314,3 +314,10 @@ def test_build_guides_keeps_order(vocab: FieldVocab) -> None:
     guides = build_guides(raws, channel="handbook", vocab=vocab)
     assert [g.name.text for g in guides] == ["甲", "乙", "丙"]
     assert {g.channel for g in guides} == {"handbook"}
+
+
+def test_count_cell_stating_both_counts(vocab: FieldVocab) -> None:
+    rows = [{"材料名称": "授权委托书", "原件/复印件": "原件和复印件", "份数": "原件1份、复印件3份"},
+            {"材料名称": "营业执照", "份数": "原件1份、复印件3份"}]
+    items = materials(vocab, field(vocab, "申请材料", rows=rows))
+    assert [(m["originals"], m["copies"]) for m in items] == [(1, 3), (1, 3)]

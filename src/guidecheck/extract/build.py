@@ -208,6 +208,8 @@ def column_attributes(
         by_header = vocab.material_column(header)
         by_content = classify_column([row.get(header, "") for row in rows])
         overrides = by_content is not None and by_content != "index"
+        if by_header == "count" and by_content == "copy_kind":
+            overrides = False  # 份数 cells such as 原件1份、复印件3份 are counts of both kinds
         if by_header is None or (by_header in CONTENT_ATTRIBUTES and overrides):
             attrs[header] = by_content or by_header
         else:

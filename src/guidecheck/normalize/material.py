@@ -256,8 +256,13 @@ def _count(text: str) -> int | None:
     return int(m.group(0)) if m else None
 
 
+_COPY_WORD = re.compile(r"原件|复印|影印")
+
+
 def copies_from_cells(copy_kind: str | None, count: str | None) -> tuple[int | None, int | None]:
     """(originals, copies) from a 原件/复印件 cell and a 份数 cell: 原件和复印件 + 1 → (1, 1)."""
+    if count and _COPY_WORD.search(count):  # 份数 cell saying 原件1份、复印件3份 itself
+        return parse_copies(count)
     n = _count(count) if count else None
     if not copy_kind or not clean(copy_kind):
         return (n, None) if n is not None else (None, None)
