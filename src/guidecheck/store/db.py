@@ -269,6 +269,7 @@ CREATE TABLE fetches (
     UNIQUE (url_id, run_id)
 );
 CREATE INDEX fetches_run ON fetches (run_id);
+CREATE INDEX fetches_snapshot ON fetches (snapshot_id);
 CREATE TABLE frontier (
     run_id          INTEGER NOT NULL REFERENCES runs (id),
     url_id          INTEGER NOT NULL REFERENCES urls (id),
