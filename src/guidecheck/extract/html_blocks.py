@@ -21,6 +21,8 @@ from guidecheck.extract.html_clean import (
 )
 from guidecheck.extract.html_state import _State
 
+_MISSING = object()
+
 
 class _Blocks(_State):
     """Finds fields outside tables; hands tables to :meth:`table`."""
@@ -81,27 +83,36 @@ class _Blocks(_State):
         holding, at any depth, a known label or a colon in their own text; the walk
         enters only hot subtrees, so link lists cost almost nothing.
         """
-        hot, skip = self.hot, self.skip
-        skip.update(self.root.iter(*BOILERPLATE_TAGS))
-        for el in self.root.iter(*NAMED_BOILERPLATE_TAGS):
+        hot, skip, root = self.hot, self.skip, self.root
+        skip.update(root.iter(*BOILERPLATE_TAGS))
+        for el in root.iter(*NAMED_BOILERPLATE_TAGS):
             names, ident = el.get("class"), el.get("id")
             if (names or ident) and _boilerplate_name(f"{names or ''} {ident or ''}"):
                 skip.add(el)
-        for el in self.root.iter():
-            target = None
-            if el.text and self._hit(el.text):
+        hit = self._hit
+        for el in root.iter():
+            text = el.text
+            if text and hit(text):
                 target = el
-            elif el.tail and self._hit(el.tail):
+            else:
+                tail = el.tail
+                if not tail or not hit(tail):
+                    continue
                 target = el.getparent()
             while target is not None and target not in hot:
                 hot.add(target)
                 target = target.getparent()
 
     def _hit(self, text: str) -> bool:
+        """Whether a text part has a colon or is, stripped, a known label."""
         if "：" in text or ":" in text:
             return True
         text = text.strip()
-        return bool(text) and len(text) <= self.max_label and self.key_for(text) is not None
+        if not text or len(text) > self.max_label:
+            return False
+        key = self._keys.get(text, _MISSING)
+        return (self.key_for(text) if key is _MISSING else key) is not None
+
 
     def label_field(self, el: etree._Element, label: str, key: str | None) -> None:
         if key is None:  # an unknown label gets its pair only: dt→dd, th→td, span→span

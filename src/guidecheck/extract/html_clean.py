@@ -19,18 +19,15 @@ MAX_SPAN = 200
 MAX_UNKNOWN_LABEL = 12
 """Longest text taken as an unknown label (th, dt, span.label…)."""
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body caption center dd details dialog dir div dl dt "
-    "fieldset figcaption figure form h1 h2 h3 h4 h5 h6 hr li main ol p pre section summary "
-    "table tbody tfoot thead tr ul".split()
+    ["address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul"]
 )
 SKIP_TAGS = frozenset(
-    "script style noscript template iframe object embed svg canvas select option button "
-    "input textarea head title map".split()
+    ["script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "select", "option", "button", "input", "textarea", "head", "title", "map"]
 )
 BOILERPLATE_TAGS = frozenset({"nav", "header", "footer", "aside"})
 NAMED_BOILERPLATE_TAGS = ("div", "ul", "ol", "section", "p", "span", "table", "dl", "form", "td")
 """Tags whose class or id is checked for boilerplate words (not html, body, main)."""
-HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 CELL_TAGS = frozenset({"td", "th"})
 _BOILERPLATE_WORD = re.compile(
     r"(?:^|[\s_-])(?:[a-z]*nav(?:bar|igation|s)?|[a-z]*menus?|footer|header|breadcrumbs?|"
@@ -54,12 +51,13 @@ def _squash(text: str) -> str:
     return _ASCII_WS.sub(" ", text).strip()
 
 
-_STRING = etree.XPath("string()", smart_strings=False)
+_TOSTRING = etree.tostring
 
 
 def _text(el: etree._Element) -> str:
-    """All text inside an element (C speed)."""
-    return _STRING(el)  # type: ignore[return-value]
+    """All text inside an element, tails of descendants included, the element's own
+    tail not (XPath ``string()``, but several times cheaper than an XPath call)."""
+    return _TOSTRING(el, method="text", encoding="unicode", with_tail=False)  # type: ignore[no-any-return]
 
 
 def _tag(el: object) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from guidecheck.extract.html_clean import (
+    _ASCII_WS,
     _COLON,
     _LABEL_CLASS,
     _NUMBERING,
@@ -41,15 +42,22 @@ KEY_CACHE_SIZE = 50_000
 """Label lookups remembered across pages (per vocabulary)."""
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # identity hash: cells key dicts
 class _Cell:
-    el: etree._Element
-    table: int
-    row: int  # 1-based
-    col: int  # 1-based grid column
-    index: int  # 1-based position among the row's own cells
-    rowspan: int
-    colspan: int
+    """One table cell on its grid (identity hash: cells key dicts)."""
+
+    __slots__ = ("col", "colspan", "el", "index", "row", "rowspan", "table")
+
+    def __init__(
+        self, el: etree._Element, table: int, row: int, col: int, index: int,
+        rowspan: int, colspan: int,
+    ) -> None:
+        self.el = el
+        self.table = table
+        self.row = row  # 1-based
+        self.col = col  # 1-based grid column
+        self.index = index  # 1-based position among the row's own cells
+        self.rowspan = rowspan
+        self.colspan = colspan
 
 
 class _Grid:
@@ -62,20 +70,24 @@ class _Grid:
         self.at: dict[tuple[int, int], _Cell] = {}
         for r, tr in enumerate(self.rows, 1):
             self.own.append(self._place(tr, r))
-        self.width = max((c for _, c in self.at), default=0)
 
     def _place(self, tr: etree._Element, r: int) -> list[_Cell]:
-        cells, col = [], 1
-        for index, td in enumerate((c for c in tr if _tag(c) in CELL_TAGS), 1):
-            while (r, col) in self.at:
+        cells, col, at, below = [], 1, self.at, len(self.rows) - r + 1
+        for index, td in enumerate(tr.iterchildren("td", "th"), 1):
+            while (r, col) in at:
                 col += 1
-            rowspan = min(_span(td.get("rowspan")), len(self.rows) - r + 1)
-            cell = _Cell(td, self.number, r, col, index, rowspan, _span(td.get("colspan")))
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    self.at[(r + dr, col + dc)] = cell
+            rowspan, colspan = td.get("rowspan"), td.get("colspan")
+            rows = 1 if rowspan is None else min(_span(rowspan), below)
+            cols = 1 if colspan is None else _span(colspan)
+            cell = _Cell(td, self.number, r, col, index, rows, cols)
+            if rows == 1 and cols == 1:
+                at[(r, col)] = cell
+            else:
+                for dr in range(rows):
+                    for dc in range(cols):
+                        at[(r + dr, col + dc)] = cell
             cells.append(cell)
-            col += cell.colspan
+            col += cols
         return cells
 
     def cell_at(self, row: int, col: int) -> _Cell | None:
@@ -92,12 +104,11 @@ def _span(value: str | None) -> int:
 
 
 def _table_rows(table: etree._Element) -> Iterator[etree._Element]:
-    for child in table:
-        tag = _tag(child)
-        if tag == "tr":
+    for child in table.iterchildren("tr", "thead", "tbody", "tfoot"):
+        if child.tag == "tr":
             yield child
-        elif tag in {"thead", "tbody", "tfoot"}:
-            yield from (tr for tr in child if _tag(tr) == "tr")
+        else:
+            yield from child.iterchildren("tr")
 
 
 @dataclass(slots=True)
@@ -106,17 +117,29 @@ class _Found:
     heading: str | None
 
 
-_KEY_CACHES: dict[int, tuple[FieldVocab, dict[str, str | None]]] = {}
+class _Memo:
+    """Label → key and header → material column lookups, shared by the pages read
+    with one vocabulary (the same strings come round on every page)."""
+
+    __slots__ = ("columns", "keys", "max_label", "vocab")
+
+    def __init__(self, vocab: FieldVocab) -> None:
+        self.vocab = vocab
+        self.keys: dict[str, str | None] = {}
+        self.columns: dict[str, str | None] = {}
+        self.max_label = vocab.longest_label + 6
 
 
-def _key_cache(vocab: FieldVocab) -> dict[str, str | None]:
-    """A label → key memo shared by the pages read with one vocabulary."""
-    entry = _KEY_CACHES.get(id(vocab))
-    if entry is None or entry[0] is not vocab:
-        if len(_KEY_CACHES) > 8:
-            _KEY_CACHES.clear()
-        entry = _KEY_CACHES[id(vocab)] = (vocab, {})
-    return entry[1]
+_MEMOS: dict[int, _Memo] = {}
+
+
+def _memo(vocab: FieldVocab) -> _Memo:
+    memo = _MEMOS.get(id(vocab))
+    if memo is None or memo.vocab is not vocab:
+        if len(_MEMOS) > 8:
+            _MEMOS.clear()
+        memo = _MEMOS[id(vocab)] = _Memo(vocab)
+    return memo
 
 
 class _State:
@@ -129,7 +152,8 @@ class _State:
         self.source = source
         self.vocab = vocab
         self.skip: set[object] = set()
-        self.max_label = vocab.longest_label + 6
+        memo = _memo(vocab)
+        self.max_label = memo.max_label
         self.tables = {t: i for i, t in enumerate(root.iter("table"), 1)}
         self.cells: dict[object, _Cell] = {}
         self.consumed: set[object] = set()
@@ -139,7 +163,8 @@ class _State:
         self.hot: set[object] = set()
         self._labels: dict[object, tuple[str, str | None] | None] = {}
         self._texts: dict[object, str] = {}
-        self._keys = _key_cache(vocab)
+        self._keys = memo.keys
+        self._columns = memo.columns
         self._cell_labels: dict[_Cell, tuple[str, str | None] | None] = {}
 
     # ----- labels -------------------------------------------------------------------
@@ -223,6 +248,10 @@ class _State:
     # ----- values and fields ------------------------------------------------------------
 
     def render(self, parts: Iterable[object]) -> list[str]:
+        if type(parts) is list and len(parts) == 1:
+            el = parts[0]
+            if not isinstance(el, str) and len(el) == 0:  # type: ignore[arg-type]
+                return self._render_leaf(el)  # type: ignore[arg-type]
         out = _Lines()
         for part in parts:
             if isinstance(part, str):
@@ -230,6 +259,14 @@ class _State:
             else:
                 self._render(part, out, 0)  # type: ignore[arg-type]
         return out.result()
+
+    def _render_leaf(self, el: etree._Element) -> list[str]:
+        """:meth:`render` of one element without children (most cells and values)."""
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS or tag == "br" or el in self.skip:
+            return []
+        line = _ASCII_WS.sub(" ", el.text or "").strip(" \t\r\n\f")
+        return [line] if line.strip() else []
 
     def _render(
         self, el: etree._Element, out: _Lines, depth: int, prefix: str = ""

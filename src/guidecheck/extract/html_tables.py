@@ -14,7 +14,7 @@ from guidecheck.extract.html_clean import (
     _tag,
     _text,
 )
-from guidecheck.extract.html_state import _Cell, _Found, _Grid, _State
+from guidecheck.extract.html_state import KEY_CACHE_SIZE, _Cell, _Found, _Grid, _State
 from guidecheck.extract.raw import RawField
 
 
@@ -122,9 +122,9 @@ class _Tables(_State):
 
     def _cell_label(self, cell: _Cell) -> tuple[str, str | None] | None:
         el = cell.el
-        if len(el) > 3:
+        text = self.short_text(el)  # None when the cell has more than 3 children
+        if text is None:
             return None
-        text = _squash(_text(el))
         key = self.key_for(text)
         if key is not None:
             return text, key
@@ -150,7 +150,13 @@ class _Tables(_State):
         text = self.short_text(cell.el)
         if not text or len(text) > self.max_label:
             return None
-        return self.vocab.material_column(text)
+        try:
+            return self._columns[text]
+        except KeyError:
+            if len(self._columns) > KEY_CACHE_SIZE:
+                self._columns.clear()
+            column = self._columns[text] = self.vocab.material_column(text)
+            return column
 
     def rows_end(self, grid: _Grid, start: int) -> int:
         """Index after the last data row following a header row at ``start - 1``."""
