@@ -44,7 +44,7 @@ def _page(title: str, body: str) -> bytes:
     return (
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>"
         f"{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 class DemoSite:
@@ -157,7 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     site: DemoSite
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         reply = self.site.respond(parts.path, parts.query, headers) or Reply(
@@ -169,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(reply.body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -106,7 +106,7 @@ class Handler(BaseHTTPRequestHandler):
     ports: dict[str, int] = {}
     fault_mix = False
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     # -------------------------------------------------------------- helpers
@@ -134,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     # -------------------------------------------------------------- dispatch
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path, query = parts.path, parts.query
         q = {k: v[0] for k, v in parse_qs(query).items()}
@@ -346,6 +346,14 @@ class Handler(BaseHTTPRequestHandler):
             n = int(q.get("n", "100000"))
             return self.reply(200, b"<html><body>" + b"<div>" * n + b"x" + b"</div>" * n + b"</body></html>")
         if head == "one-line":
+            # a guide page whose 9 MB of boilerplate sits on one line (no newline anywhere)
+            mb = float(q.get("mb", "9"))
+            para = "<p>政务服务网 办事服务 热点事项 便民服务 互动交流</p>".encode()
+            pad = para * int(mb * 1024 * 1024 / len(para))
+            body = GUIDE_UTF8.replace(b"\n", b" ").replace(b"</body>", pad + b"</body>", 1)
+            return self.reply(200, body)
+        if head == "cell-storm":
+            # the extractor's worst case: a 9 MB single-line table of label cells
             mb = float(q.get("mb", "9"))
             cell = "<td>申请材料</td><td>居民身份证</td>"
             body = ("<html><body><table><tr>" + cell * int(mb * 1024 * 1024 / len(cell.encode()))
@@ -389,9 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in demo.CHANNELS:
             attrs["demo"] = demo.DemoSite(name)
         handler = type(f"H_{name}", (Handler,), attrs)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        server.request_queue_size = 128
+        server = _Server(("127.0.0.1", 0), handler)
         ports[name] = server.server_address[1]
         servers.append(server)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -401,6 +407,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return  # clients hanging up on purpose (timeouts, caps) are not server errors
+        super().handle_error(request, client_address)
 
 
 class FaultServer:

@@ -263,12 +263,6 @@ class _Crawl:
                 self.store.record(run, entry, outcome, "error")
                 return _Result(entry, "robots", "robots_disallowed", outcome.detail, "error",
                                requests=self.fetcher.requests - requests_before, kind=kind)
-        paused = self.policy.paused_for(host)
-        if paused > s.max_sleep:
-            until = time.time() + paused
-            self.store.defer(run, entry.url, _utc(until), "host_paused")
-            return _Result(entry, "deferred", "host_paused", f"服务器要求稍后再访问（{paused:.0f} 秒）",
-                           until=until, kind=kind)
         validators = self.store.validators(entry.url) if kind == "guide" else None
         outcome = self.fetcher.fetch(
             entry.url, validators=validators, settings=s,

@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin
@@ -57,6 +57,7 @@ ERROR_TEXT = {
     "http_5xx": "服务器返回服务端错误",
     "content_encoding": "内容编码（压缩）无法解码",
     "bad_header": "响应头格式错误",
+    "host_paused": "服务器要求稍后再访问（Retry-After），已推迟",
 }
 
 
@@ -285,11 +286,22 @@ class Fetcher:
             headers["If-Modified-Since"] = modified
         limit = max_bytes if max_bytes is not None else s.max_bytes
         attempt = 0
+        host = host_of(url)
+        last: FetchOutcome | None = None
         while True:
+            paused = self.policy.paused_for(host)
+            if paused > s.max_sleep:
+                # another request was told to come back much later: do not wait in a worker
+                if last is not None:
+                    return replace(last, retry_after=paused, elapsed=time.monotonic() - started)
+                return FetchOutcome(
+                    url=url, final_url=url, status=None, error="host_paused", retry_after=paused,
+                    detail=f"服务器要求 {paused:.0f} 秒后再访问，推迟：{url}", attempts=0,
+                    elapsed=time.monotonic() - started)
             attempt += 1
-            host = host_of(url)
             with self.policy.slot(host):
                 outcome = self._attempt(url, headers, s, scope, limit, truncate, attempt, started)
+            last = outcome
             if outcome.error is None or not outcome.transient or attempt > s.retries:
                 return outcome
             wait = min(s.backoff_max, s.backoff_base * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
