@@ -30,17 +30,23 @@ from guidecheck.compare.engine import (
 from guidecheck.compare.equivalence import Equivalents
 from guidecheck.compare.fields import compare_field
 from guidecheck.compare.findings import ALL_CHANNELS, Finding
-from guidecheck.model import FieldValue, Location, MaterialList
+from guidecheck.model import FieldValue, Location, Material, MaterialList, TextValue
 
 RULE = "GC710"
 SILENT = "手册未规定"
 ATTRIBUTE_FIELDS = frozenset({"materials"})  # handbook stated, yet attributes may be open
 
 
+def _material(m: Material) -> tuple[Any, ...]:
+    return (m.name, m.originals or 0, m.copies or 0, str(m.form), str(m.necessity))
+
+
 def signature(value: Any) -> Any:
     """Hashable meaning of a value (no raw text, no locations; materials unordered)."""
     if isinstance(value, MaterialList):
-        return tuple(sorted(map(signature, value.items), key=repr))
+        return tuple(sorted(map(_material, value.items)))
+    if isinstance(value, TextValue):
+        return value.text
     if dataclasses.is_dataclass(value):
         return tuple(
             signature(getattr(value, f.name))

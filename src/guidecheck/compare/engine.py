@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from guidecheck.compare.catalog import Catalog
 from guidecheck.compare.difference import Difference
@@ -121,23 +122,41 @@ def describe(value: FieldValue | None) -> str | None:
     return value.raw
 
 
+_UNPARSED: dict[type, Callable[[Any], bool]] = {
+    TimeLimit: lambda v: v.amount is None and not v.immediate and not v.no_statutory,
+    Fee: lambda v: v.free is None and not v.amounts,
+    Visits: lambda v: v.count is None,
+    Online: lambda v: v.available is None and v.depth is None,
+    LegalBasis: lambda v: not v.citations,
+    Phones: lambda v: not v.numbers,
+    MaterialList: lambda v: not v.items,
+}
+
+
+_SAME: dict[type, Callable[[Any, Any], bool]] = {
+    TextValue: lambda a, b: a.text == b.text,
+    ListValue: lambda a, b: a.items == b.items,
+    TimeLimit: lambda a, b: (a.amount, a.unit, a.immediate, a.no_statutory)
+    == (b.amount, b.unit, b.immediate, b.no_statutory),
+    Fee: lambda a, b: (a.free, a.amounts, a.basis) == (b.free, b.amounts, b.basis),
+    LegalBasis: lambda a, b: a.citations == b.citations,
+    Visits: lambda a, b: a.count == b.count,
+    Online: lambda a, b: (a.available, a.depth) == (b.available, b.depth),
+    Phones: lambda a, b: a.numbers == b.numbers,
+}
+
+
+def same(a: FieldValue, b: FieldValue) -> bool:
+    """Cheap exact test: the two values mean exactly the same (comparators would find
+    nothing); False says nothing. Materials always go to the comparator."""
+    test = _SAME.get(type(a))
+    return test is not None and type(b) is type(a) and test(a, b)
+
+
 def unparsed(value: FieldValue) -> bool:
     """The value is there but nothing was understood from it."""
-    if isinstance(value, TimeLimit):
-        return value.amount is None and not value.immediate and not value.no_statutory
-    if isinstance(value, Fee):
-        return value.free is None and not value.amounts
-    if isinstance(value, Visits):
-        return value.count is None
-    if isinstance(value, Online):
-        return value.available is None and value.depth is None
-    if isinstance(value, LegalBasis):
-        return not value.citations
-    if isinstance(value, Phones):
-        return not value.numbers
-    if isinstance(value, MaterialList):
-        return not value.items
-    return False
+    test = _UNPARSED.get(type(value))
+    return test(value) if test is not None else False
 
 
 def is_vague(value: FieldValue | None, patterns: Iterable[re.Pattern[str]]) -> bool:
@@ -221,6 +240,8 @@ def _field_diffs(
         if ignore_absent:
             return []
         return [Difference(field=key, kind=NOT_FOUND, expected=describe(want), actual=None)]
+    if same(want, got):
+        return []
     if unparsed(got):
         return [
             Difference(
@@ -240,7 +261,7 @@ class _Run:
     equivalents: Equivalents
     lints: Lints | None
     findings: list[Finding] = field(default_factory=list)
-    _vague: dict[tuple[str, str], bool] = field(default_factory=dict)
+    _refs: dict[str, tuple[tuple[str, FieldValue], ...]] = field(default_factory=dict)
 
     def emit(self, diffs: Iterable[Difference], **where: object) -> int:
         n = 0
@@ -251,26 +272,29 @@ class _Run:
                 n += 1
         return n
 
-    def handbook_silent(self, entry: Entry, key: str) -> bool:
-        cached = self._vague.get((entry.key, key))
-        if cached is None:
-            cached = is_vague(getattr(entry.guide, key), self.settings.vague)
-            self._vague[entry.key, key] = cached
-        return cached
+    def references(self, entry: Entry) -> tuple[tuple[str, FieldValue], ...]:
+        """The handbook's fixed fields that are a reference: stated, parsed, not vague
+        (computed once per entry)."""
+        refs = self._refs.get(entry.key)
+        if refs is None:
+            vague = self.settings.vague
+            refs = tuple(
+                (key, value)
+                for key in self.settings.fixed_fields
+                if not is_vague(value := getattr(entry.guide, key), vague)
+            )
+            self._refs[entry.key] = refs
+        return refs
 
     def compare_fixed(self, c: Compared, body: str | None) -> None:
         s, guide = self.settings, c.guide
         hidden = s.not_shown.get(guide.channel, frozenset())
-        for key in s.fixed_fields:
-            if self.handbook_silent(c.entry, key):
+        optional = s.optional_fields
+        for key, want in self.references(c.entry):
+            got = getattr(guide, key)
+            if got is None and (key in optional or key in hidden):
                 continue
-            diffs = _field_diffs(
-                key,
-                getattr(c.entry.guide, key),
-                getattr(guide, key),
-                ignore_absent=key in s.optional_fields or key in hidden,
-                eq=self.equivalents,
-            )
+            diffs = _field_diffs(key, want, got, ignore_absent=False, eq=self.equivalents)
             if diffs and self.emit(
                 diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
                 reference=HANDBOOK, fallback=guide,

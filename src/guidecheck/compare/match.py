@@ -18,6 +18,7 @@ A guide is matched by item code when it shows one, else by name within its unit:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ _UNIT_PART = re.compile(r"^(?:\d{12}|[0-9A-Z]{10,})$")
 DEFAULT_NAME_STRIP = (r"[(（]\s*(?:市级|县级|省级|区级|乡级|镇级|市级/县级|省级/市级/县级)\s*[)）]$",)
 
 
+@functools.lru_cache(maxsize=65536)
 def base_code(code: str) -> str:
     """The item part of a code: the segments before the region or unit segment
     (``511A0138000000-511602000000-000-…`` → ``511A0138000000``; ``E-000004-001-<credit
