@@ -70,6 +70,14 @@ class NameKey:
         return strip_punct(s).lower()
 
 
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+
+def display_name(raw: str) -> str:
+    """A name as written, for people: invisible characters dropped, spaces collapsed."""
+    return " ".join(_INVISIBLE.sub("", raw).split())
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One handbook item: its key (base code, else name key), code, name and guide."""
@@ -92,7 +100,7 @@ NO_MATCH = Match(None, "none", 0.0)
 
 def entry_for(guide: Guide, name_key: NameKey) -> Entry:
     codes = [base_code(c) for c in guide.codes]
-    name = " ".join(guide.name.raw.split()) if guide.name else (guide.title or "")
+    name = display_name(guide.name.raw) if guide.name else (guide.title or "")
     key = codes[0] if codes else f"name:{name_key(name)}"
     return Entry(key=key, code=codes[0] if codes else None, name=name, guide=guide)
 
