@@ -216,7 +216,6 @@ def extract_html(
         raise _no_guide(source, "页面为空")
     root = _parse(text, source)
     ex = _Extractor(root, source, vocab)
-    ex.scan()
     groups = _run_site(ex, site) if site is not None else _run_generic(ex)
     if ex.too_deep:
         notes.append("网页嵌套过深，深层内容未读取")

@@ -7,12 +7,9 @@ from __future__ import annotations
 from lxml import etree
 
 from guidecheck.extract.html_clean import (
-    BOILERPLATE_TAGS,
     HEADINGS,
     MAX_DEPTH,
-    NAMED_BOILERPLATE_TAGS,
     SKIP_TAGS,
-    _boilerplate_name,
     _has_text,
     _is_leaf,
     _squash,
@@ -40,7 +37,7 @@ class _Blocks(_State):
         tag = _tag(el)
         if not tag or tag in SKIP_TAGS or el in self.skip or el in self.consumed:
             return
-        hot = el in self.hot
+        hot = self.is_hot(el)
         if hot and self.is_tab_bar(el):
             return
         if tag in HEADINGS:
@@ -75,33 +72,42 @@ class _Blocks(_State):
             known += self.key_for(text) is not None
         return known >= 2 and known * 2 >= len(el)
 
-    def scan(self) -> None:
-        """One tight pass in document order that finds boilerplate and hot elements.
+    def is_hot(self, el: etree._Element) -> bool:
+        """Whether the element holds, at any depth, a known label or a colon in its own
+        text (a tail belongs to the parent); the walk enters only hot subtrees.
 
-        Boilerplate: nav/header/footer/aside, and elements whose class or id names
-        nav/menu/footer/header/breadcrumb/sidebar/share/copyright. Hot: elements
-        holding, at any depth, a known label or a colon in their own text; the walk
-        enters only hot subtrees, so link lists cost almost nothing.
+        Decided when the walk first asks, so boilerplate and subtrees the walk never
+        reaches are never read. The search stops at the first hit and marks every
+        element from the hit up to ``el`` hot, so no text is read more than twice.
         """
-        hot, skip, root = self.hot, self.skip, self.root
-        skip.update(root.iter(*BOILERPLATE_TAGS))
-        for el in root.iter(*NAMED_BOILERPLATE_TAGS):
-            names, ident = el.get("class"), el.get("id")
-            if (names or ident) and _boilerplate_name(f"{names or ''} {ident or ''}"):
-                skip.add(el)
-        hit = self._hit
-        for el in root.iter():
-            text = el.text
-            if text and hit(text):
-                target = el
-            else:
-                tail = el.tail
-                if not tail or not hit(tail):
-                    continue
-                target = el.getparent()
-            while target is not None and target not in hot:
-                hot.add(target)
-                target = target.getparent()
+        hot = self.hot
+        known = hot.get(el)
+        if known is not None:
+            return known
+        hit, target = self._hit, None
+        text = el.text
+        if text and hit(text):
+            target = el
+        else:
+            nodes = el.iter()
+            next(nodes)  # el itself: its tail is outside
+            for node in nodes:
+                text = node.text
+                if text and hit(text):
+                    target = node
+                    break
+                tail = node.tail
+                if tail and hit(tail):
+                    target = node.getparent()
+                    break
+        if target is None:
+            hot[el] = False
+            return False
+        while target is not el:
+            hot[target] = True
+            target = target.getparent()
+        hot[el] = True
+        return True
 
     def _hit(self, text: str) -> bool:
         """Whether a text part has a colon or is, stripped, a known label."""

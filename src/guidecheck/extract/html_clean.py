@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Container, Iterable
 
 from lxml import etree
 
@@ -27,6 +28,7 @@ SKIP_TAGS = frozenset(
 BOILERPLATE_TAGS = frozenset({"nav", "header", "footer", "aside"})
 NAMED_BOILERPLATE_TAGS = ("div", "ul", "ol", "section", "p", "span", "table", "dl", "form", "td")
 """Tags whose class or id is checked for boilerplate words (not html, body, main)."""
+_NAMED_BOILERPLATE = frozenset(NAMED_BOILERPLATE_TAGS)
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 CELL_TAGS = frozenset({"td", "th"})
 _BOILERPLATE_WORD = re.compile(
@@ -141,11 +143,45 @@ def _boilerplate_name(names: str) -> bool:
     return _BOILERPLATE_WORD.search(names) is not None
 
 
-def _inside(el: etree._Element, skip: set[object]) -> bool:
+class _Boilerplate:
+    """The skipped elements: nav/header/footer/aside, elements whose class or id names
+    nav/menu/footer/header/breadcrumb/sidebar/share/copyright, and those a site adapter
+    ignores. Decided per element when first asked, so the elements nobody asks about
+    (most of a page) are never looked at."""
+
+    __slots__ = ("_known", "ignored")
+
+    def __init__(self) -> None:
+        self.ignored: set[object] = set()
+        self._known: dict[object, bool] = {}
+
+    def update(self, elements: Iterable[object]) -> None:
+        self.ignored.update(elements)
+
+    def __contains__(self, el: object) -> bool:
+        if el in self.ignored:
+            return True
+        known = self._known.get(el)
+        if known is None:
+            known = self._known[el] = _is_boilerplate(el)  # type: ignore[arg-type]
+        return known
+
+
+def _is_boilerplate(el: etree._Element) -> bool:
+    tag = el.tag
+    if tag in BOILERPLATE_TAGS:
+        return True
+    if tag not in _NAMED_BOILERPLATE:
+        return False
+    names, ident = el.get("class"), el.get("id")
+    return bool(names or ident) and _boilerplate_name(f"{names or ''} {ident or ''}")
+
+
+def _inside(el: etree._Element, skip: Container[object]) -> bool:
     return any(a in skip for a in el.iterancestors()) or el in skip
 
 
-def _page_title(root: etree._Element, skip: set[object]) -> str | None:
+def _page_title(root: etree._Element, skip: Container[object]) -> str | None:
     for h1 in root.iter("h1"):
         text = _squash(_text(h1))
         if text and not _inside(h1, skip):

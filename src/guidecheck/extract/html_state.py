@@ -26,6 +26,7 @@ from guidecheck.extract.html_clean import (
     MAX_SPAN,
     MAX_UNKNOWN_LABEL,
     SKIP_TAGS,
+    _Boilerplate,
     _first_text,
     _li_value,
     _Lines,
@@ -151,7 +152,7 @@ class _State:
         self.root = root
         self.source = source
         self.vocab = vocab
-        self.skip: set[object] = set()
+        self.skip = _Boilerplate()
         memo = _memo(vocab)
         self.max_label = memo.max_label
         self.tables = {t: i for i, t in enumerate(root.iter("table"), 1)}
@@ -160,7 +161,7 @@ class _State:
         self.found: list[_Found] = []
         self.heading: str | None = None
         self.too_deep = False
-        self.hot: set[object] = set()
+        self.hot: dict[object, bool] = {}  # see _Blocks.is_hot
         self._labels: dict[object, tuple[str, str | None] | None] = {}
         self._texts: dict[object, str] = {}
         self._keys = memo.keys
