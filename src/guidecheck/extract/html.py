@@ -114,8 +114,12 @@ def _guides(groups: list[Group], source: str, title: str | None, notes: list[str
     return guides
 
 
-def _decode_notes(data: bytes, header_charset: str | None) -> tuple[str, list[str]]:
+def _decode_notes(
+    data: bytes, header_charset: str | None
+) -> tuple[str, bytes | None, list[str]]:
+    """Text, the page bytes when they are that text in UTF-8 already, and notes."""
     decoded = decode_html(data, header_charset=header_charset)
+    same = decoded.encoding == "utf-8" and decoded.decided_by != "bom" and not decoded.flags
     notes = []
     if decoded.flags:
         notes.append(
@@ -124,7 +128,7 @@ def _decode_notes(data: bytes, header_charset: str | None) -> tuple[str, list[st
         )
     if decoded.replacement_count:
         notes.append(f"编码：{decoded.replacement_count} 处无法解码的字节已替换为 �")
-    return decoded.text, notes
+    return decoded.text, data if same else None, notes
 
 
 def _no_guide(source: str, why: str) -> NoGuideFound:
@@ -211,10 +215,10 @@ def extract_html(
     Raises :class:`NoGuideFound` for a page without a guide (news, 404, empty) and
     :class:`InvalidUpload` for markup the parser rejects.
     """
-    text, notes = _decode_notes(data, header_charset)
+    text, utf8, notes = _decode_notes(data, header_charset)
     if not text.strip():
         raise _no_guide(source, "页面为空")
-    root = _parse(text, source)
+    root = _parse(text, source, utf8)
     ex = _Extractor(root, source, vocab)
     groups = _run_site(ex, site) if site is not None else _run_generic(ex)
     if ex.too_deep:

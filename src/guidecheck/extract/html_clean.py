@@ -122,11 +122,16 @@ def _li_value(li: etree._Element, default: int) -> int:
         return default
 
 
-def _parse(text: str, source: str) -> etree._Element:
-    """Parse with the encoding stated, so libxml2 never re-guesses it from <meta>."""
+def _parse(text: str, source: str, utf8: bytes | None = None) -> etree._Element:
+    """Parse with the encoding stated, so libxml2 never re-guesses it from <meta>.
+
+    ``utf8``: the page's own bytes when they are exactly ``text`` in UTF-8 (not encoded again).
+    """
     parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    if utf8 is None:
+        utf8 = text.encode("utf-8", errors="replace")
     try:
-        root = etree.fromstring(text.encode("utf-8", errors="replace"), parser)
+        root = etree.fromstring(utf8, parser)
         why = "文档为空"
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         root, why = None, str(exc)

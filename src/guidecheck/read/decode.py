@@ -168,9 +168,17 @@ def _count_literal_fffd(data: bytes, encoding: str) -> int:
 
 
 def _result(
-    data: bytes, encoding: str, by: DecidedBy, flags: list[str], confidence: float = 1.0
+    data: bytes,
+    encoding: str,
+    by: DecidedBy,
+    flags: list[str],
+    confidence: float = 1.0,
+    text: str | None = None,
 ) -> Decoded:
-    text = _clean(data, encoding)
+    """``text``: the clean decoding when the caller already has it (a page is decoded
+    once on the fast path: a declared charset that fits the bytes)."""
+    if text is None:
+        text = _clean(data, encoding)
     replaced = 0
     if text is None:
         text, replaced = _replaced(data, encoding)
@@ -209,23 +217,27 @@ def _from_declarations(
     if len({enc for _, enc in declared}) > 1:
         flags.append("charset_conflict")
     first_by, first_enc = declared[0]
-    if first_enc != "utf-8" and not data.isascii() and _clean(data, "utf-8") is not None:
-        # Valid multi-byte UTF-8 is almost never an accident; a stale header is common.
-        by = next((b for b, e in declared if e == "utf-8"), "detected")
-        return _result(data, "utf-8", by, [*flags, "charset_conflict"])
+    if first_enc != "utf-8" and not data.isascii():
+        text = _clean(data, "utf-8")
+        if text is not None:
+            # Valid multi-byte UTF-8 is almost never an accident; a stale header is common.
+            by = next((b for b, e in declared if e == "utf-8"), "detected")
+            return _result(data, "utf-8", by, [*flags, "charset_conflict"], text=text)
     for by, encoding in declared:
-        if _clean(data, encoding) is not None:
+        text = _clean(data, encoding)
+        if text is not None:
             if by != first_by:
                 flags.append("charset_conflict")
-            return _result(data, encoding, by, flags)
+            return _result(data, encoding, by, flags, text=text)
     return _result(data, first_enc, first_by, flags)
 
 
 def _detect(data: bytes, flags: list[str]) -> Decoded:
     if data.isascii():
         return _result(data, "utf-8", "default", flags)
-    if _clean(data, "utf-8") is not None:
-        return _result(data, "utf-8", "detected", [*flags, "guessed"], confidence=0.99)
+    text = _clean(data, "utf-8")
+    if text is not None:
+        return _result(data, "utf-8", "detected", [*flags, "guessed"], confidence=0.99, text=text)
     from charset_normalizer import from_bytes  # imported late: only undeclared pages need it
 
     best = from_bytes(data[:DETECT_BYTES]).best()
