@@ -7,7 +7,8 @@ or city prefix names a different, local regulation and stays. A revision note
 such as （2019年修正） is not part of the title.
 
 Kinds: ``missing_law`` / ``extra_law`` (subject: the law), ``missing_article`` /
-``extra_article`` (one difference per law, listing the articles). A law cited
+``extra_article`` / ``changed_article`` (one difference per law, listing the
+articles: a replaced article is one change, so a finding's key stays unique). A law cited
 without articles on either side says nothing about articles: no difference.
 """
 
@@ -59,30 +60,24 @@ def _article_differences(
         return []
     missing = [a for a in want.articles if a not in got.articles]
     extra = [a for a in got.articles if a not in want.articles]
-    out = []
-    if missing:
-        out.append(
-            Difference(
-                field=field,
-                kind="missing_article",
-                expected=_cite(want.law, missing),
-                actual=_cite(got.law, got.articles),
-                location=location,
-                subject=want.law,
-            )
+    if missing and extra:  # one article replaced by another: one difference, not two
+        kind, expected, actual = "changed_article", want.articles, got.articles
+    elif missing:
+        kind, expected, actual = "missing_article", missing, got.articles
+    elif extra:
+        kind, expected, actual = "extra_article", want.articles, extra
+    else:
+        return []
+    return [
+        Difference(
+            field=field,
+            kind=kind,
+            expected=_cite(want.law, expected),
+            actual=_cite(got.law, actual),
+            location=location,
+            subject=want.law,
         )
-    if extra:
-        out.append(
-            Difference(
-                field=field,
-                kind="extra_article",
-                expected=_cite(want.law, want.articles),
-                actual=_cite(got.law, extra),
-                location=location,
-                subject=want.law,
-            )
-        )
-    return out
+    ]
 
 
 def compare_legal_basis(
