@@ -77,20 +77,39 @@ class _Blocks(_State):
         text (a tail belongs to the parent); the walk enters only hot subtrees.
 
         Decided when the walk first asks, so boilerplate and subtrees the walk never
-        reaches are never read. The search stops at the first hit and marks every
-        element from the hit up to ``el`` hot, so no text is read more than twice.
+        reaches are never read. Children are searched one by one: a child found cold is
+        remembered (the walk asks about it next), the search stops at the first hit.
         """
         hot = self.hot
         known = hot.get(el)
         if known is not None:
             return known
+        hit = self._hit
+        text = el.text
+        found = bool(text) and hit(text)
+        if not found:
+            for child in el:
+                known = hot.get(child)
+                if known or (known is None and self._search(child)):
+                    found = True
+                    break
+                tail = child.tail
+                if tail and hit(tail):
+                    found = True
+                    break
+        hot[el] = found
+        return found
+
+    def _search(self, el: etree._Element) -> bool:
+        """Read the subtree up to its first hit; mark the path from the hit to ``el`` hot,
+        or ``el`` cold."""
         hit, target = self._hit, None
+        nodes = el.iter()
+        next(nodes)  # el itself: its tail is outside
         text = el.text
         if text and hit(text):
             target = el
         else:
-            nodes = el.iter()
-            next(nodes)  # el itself: its tail is outside
             for node in nodes:
                 text = node.text
                 if text and hit(text):
@@ -100,6 +119,7 @@ class _Blocks(_State):
                 if tail and hit(tail):
                     target = node.getparent()
                     break
+        hot = self.hot
         if target is None:
             hot[el] = False
             return False

@@ -373,7 +373,7 @@ class _State:
                 steps.append(f"table[{self.tables[node]}]")
                 break
             tag = _tag(node)
-            index = 1 + sum(1 for s in node.itersiblings(preceding=True) if _tag(s) == tag)
+            index = 1 + sum(1 for _ in node.itersiblings(tag, preceding=True))
             steps.append(f"{tag}[{index}]")
             node = node.getparent()
         return ">".join(reversed(steps))
