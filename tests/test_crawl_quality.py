@@ -113,3 +113,10 @@ def test_c3_markup_the_parser_rejects(vocab):
                        headers={"content-type": "text/html"}, body=b"<?xml version='1.0'?>\x00\x00\x00")
     q = label_page(out, vocab=vocab)
     assert q.label in {"error", "not_guide", "binary_mismatch", "empty"}
+
+
+def test_marker_only_labels_still_catch_block_and_soft_404(server, fetcher, vocab):
+    assert _label(server, fetcher, vocab, "/ok", use_extractor=False).label == "guide"
+    assert _label(server, fetcher, vocab, "/blocked", use_extractor=False).label == "blocked"
+    assert _label(server, fetcher, vocab, "/soft404", use_extractor=False).label == "soft_404"
+    assert _label(server, fetcher, vocab, "/stub-js", use_extractor=False).label == "redirect_stub"

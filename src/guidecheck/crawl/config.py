@@ -129,6 +129,10 @@ class CrawlConfig:
     concurrency: int = 8
     robots_retry: float = 60.0
     max_wait: float = 30.0
+    use_extractor: bool = True
+    """Label ``guide`` with the real HTML extractor (default). False: markers only (blocked,
+    soft_404, stub, empty, binary); a guide URL otherwise counts as ``guide`` — for
+    benchmarks of the crawler itself, or when the scan re-labels from the snapshots."""
     source: str = ""
 
     def channel(self, name: str) -> ChannelCrawl:
@@ -153,7 +157,7 @@ CHANNEL_KEYS = frozenset({
     "retries", "max_depth", "max_urls_per_host", "max_url_length", "retry_after_cap",
     "max_sleep", "ca_bundle", "backoff_base",
 })
-TOP_KEYS = CHANNEL_KEYS | {"concurrency", "robots_retry", "max_wait"}
+TOP_KEYS = CHANNEL_KEYS | {"concurrency", "robots_retry", "max_wait", "use_extractor"}
 
 
 def _fail(where: str, message: str) -> ConfigError:
@@ -328,6 +332,10 @@ def parse_crawl_config(data: Mapping[str, Any], *, source: str = "") -> CrawlCon
     for key in ("robots_retry", "max_wait"):
         if key in top:
             extra[key] = _number(top[key], f"{where}: crawl.{key}")
+    if "use_extractor" in top:
+        if not isinstance(top["use_extractor"], bool):
+            raise _fail(f"{where}: crawl.use_extractor", "应为 true 或 false")
+        extra["use_extractor"] = top["use_extractor"]
     return CrawlConfig(channels=tuple(channels), source=source, **extra)
 
 

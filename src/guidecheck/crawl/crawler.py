@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -275,7 +275,8 @@ class _Crawl:
             return _Result(entry, "deferred", outcome.reason or "", outcome.detail,
                            requests=used, until=until, kind=kind)
         quality = label_page(outcome, vocab=self.vocab, sites=self.sites,
-                             expect_guide=kind == "guide")
+                             expect_guide=kind == "guide",
+                             use_extractor=self.config.use_extractor)
         if outcome.error is None and (kind != "guide" or quality.label == "redirect_stub"):
             found = self._links(channel, kind, outcome, quality, entry)
             if found:
@@ -396,17 +397,34 @@ def crawl(
     deferred: dict[str, tuple[float, str]] = {}  # url → (epoch seconds it is due, channel)
     errors = 0
     inflight: dict[Future[_Result], FrontierEntry] = {}
-    capacity = config.concurrency * 2
+    # Claimed entries wait here per host, so a worker is only handed a URL whose host has
+    # a free slot (the frontier is in discovery order: often one host after another).
+    ready: dict[str, deque[FrontierEntry]] = {}
+    busy: Counter[str] = Counter()
+    limits = {h: c.concurrency for c in config.channels for h in c.hosts}
+    buffered = 0
     try:
         with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="crawl") as pool:
             while True:
                 claimed: list[FrontierEntry] = []
-                if len(inflight) < capacity:
-                    claimed = store.claim(run, capacity - len(inflight))
+                if buffered < config.concurrency * 4:
+                    claimed = store.claim(run, config.concurrency * 8 - buffered)
                     for entry in claimed:
                         deferred.pop(entry.url, None)
+                        ready.setdefault(host_of(entry.url), deque()).append(entry)
+                    buffered += len(claimed)
+                for host in list(ready):
+                    queue = ready[host]
+                    while queue and len(inflight) < config.concurrency and busy[host] < limits.get(host, 1):
+                        entry = queue.popleft()
+                        buffered -= 1
+                        busy[host] += 1
                         inflight[pool.submit(job.process, run, entry)] = entry
+                    if not queue:
+                        del ready[host]
                 if not inflight:
+                    if buffered:
+                        continue
                     if not deferred:
                         break
                     due = min(t for t, _ in deferred.values()) - time.time()
@@ -417,9 +435,10 @@ def crawl(
                 done, _ = wait(list(inflight), timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in done:
                     entry = inflight.pop(future)
+                    busy[host_of(entry.url)] -= 1
                     result = future.result()
                     errors += _account(summary, result, deferred)
-                bar.update(done=summary.pages, errors=errors, pending=len(inflight),
+                bar.update(done=summary.pages, errors=errors, pending=len(inflight) + buffered,
                            deferred=len(deferred))
     finally:
         bar.close()

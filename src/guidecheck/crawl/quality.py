@@ -104,9 +104,11 @@ def label_page(
     vocab: FieldVocab,
     sites: list[SiteAdapter] | None = None,
     expect_guide: bool = True,
+    use_extractor: bool = True,
 ) -> Quality:
     """Label one fetch outcome (a FetchOutcome). ``expect_guide`` is False for list
-    pages, sitemaps and JSON endpoints: the extractor is not run on them."""
+    pages, sitemaps and JSON endpoints: the extractor is not run on them.
+    ``use_extractor=False`` trusts the URL pattern instead (markers still apply)."""
     if outcome.error is not None:
         return Quality(label="error", reason=outcome.reason or outcome.error)
     if outcome.not_modified:
@@ -134,7 +136,9 @@ def label_page(
     guides = 0
     notes: tuple[str, ...] = ()
     parse_error = None
-    if expect_guide:
+    if expect_guide and not use_extractor:
+        guides = 1
+    elif expect_guide:
         site = adapter_for(outcome.final_url, sites) if sites else None
         try:
             raws = extract_html(body, outcome.final_url, vocab,
@@ -147,9 +151,9 @@ def label_page(
             parse_error = exc.reason
         except (GuidecheckError, RecursionError, ValueError) as exc:
             parse_error = str(exc) or type(exc).__name__
-    if guides:
-        return Quality(label="guide", decoded=decoded, guides=guides, notes=notes)
     short = small and len(visible) <= BLOCK_TEXT_LIMIT
+    if guides and (use_extractor or not short):
+        return Quality(label="guide", decoded=decoded, guides=guides, notes=notes)
     marker = next((m for m in BLOCK_MARKERS if m in text), None) if short else None
     if marker is not None:
         return Quality(label="blocked", reason=f"拦截/验证页面（含“{marker}”）", decoded=decoded)
@@ -161,5 +165,7 @@ def label_page(
     if target is not None:
         return Quality(label="redirect_stub", reason=f"跳转页（指向 {target}）", decoded=decoded,
                        target=target)
+    if guides:
+        return Quality(label="guide", decoded=decoded, guides=guides, notes=notes)
     return Quality(label="not_guide", reason="未识别出办事指南" if expect_guide else "",
                    decoded=decoded)
