@@ -191,8 +191,23 @@ def test_section_headed_by_label_with_list_and_paragraph(vocab: FieldVocab) -> N
     got = lines(guide)
     assert got["name"] == ["医师执业注册"]  # <td><b>label</b></td> pairs
     assert got["implementing_body"] == ["杭州市卫生健康委员会"]
-    assert got["materials"] == ["医师执业注册申请审核表", "（原件1份）", "近6个月内的健康证明"]
+    assert got["materials"] == ["医师执业注册申请审核表 （原件1份）", "近6个月内的健康证明"]
     assert got["process"] == ["申请→受理→审核→决定"]
+
+
+def test_br_inside_a_list_item_is_one_entry(vocab: FieldVocab) -> None:
+    page = (
+        "<html><body><h1>测试事项</h1><p>事项名称：测试事项</p><p>承诺办结时限：3个工作日</p>"
+        "<h3>申请材料</h3><ol><li>居民身份证<br>（原件1份）</li><li>营业执照<br/>（副本）<br>复印件1份</li>"
+        "<li>授权委托书<ul><li>委托人签字</li></ul></li></ol>"
+        "<ul><li>咨询电话：0571-87654321<br>监督投诉电话：12345</li></ul></body></html>"
+    )
+    got = lines(extract_html(page.encode(), "li.html", vocab)[0])
+    assert got["materials"] == [
+        "1. 居民身份证 （原件1份）", "2. 营业执照 （副本） 复印件1份", "3. 授权委托书", "委托人签字",
+    ]
+    assert got["phone"] == ["0571-87654321"]  # a "标签：" line still starts a field
+    assert got["complaint_phone"] == ["12345"]
 
 
 def test_several_guides_on_one_page(vocab: FieldVocab) -> None:

@@ -286,18 +286,36 @@ class _State:
             out.newline()
         elif tag in CELL_TAGS:
             out.text(" ")
-        out.text(prefix)
-        out.text(el.text)
+        # A list item is one entry: its <br> lines are joined (not when it holds a
+        # nested list or table, or where a line starts another "标签：").
+        item = tag == "li" and next(el.iter("ul", "ol", "dl", "table"), None) is None
+        into = _Lines() if item else out
+        into.text(prefix)
+        into.text(el.text)
         number = _ol_start(el) if tag == "ol" else None
         for child in el:
             mark = ""
             if number is not None and _tag(child) == "li":
                 number = _li_value(child, number)
                 mark, number = f"{number}. ", number + 1
-            self._render(child, out, depth + 1, mark)
-            out.text(child.tail)
+            self._render(child, into, depth + 1, mark)
+            into.text(child.tail)
+        if item:
+            for i, line in enumerate(self._join_item(into.result())):
+                if i:
+                    out.newline()
+                out.text(line)
         if block:
             out.newline()
+
+    def _join_item(self, lines: list[str]) -> list[str]:
+        joined: list[str] = []
+        for line in lines:
+            if joined and self.line_label(line, True) is None:
+                joined[-1] = f"{joined[-1]} {line}"
+            else:
+                joined.append(line)
+        return joined
 
     def emit(
         self,
