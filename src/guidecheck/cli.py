@@ -13,12 +13,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from guidecheck import __version__
 from guidecheck.errors import GuidecheckError
 from guidecheck.extract.files import ExtractResult, extract_paths
 from guidecheck.model import FIELD_KEYS, Guide, to_data
+
+if TYPE_CHECKING:
+    from guidecheck.scan import ScanConfig
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -44,6 +47,25 @@ def _parser() -> argparse.ArgumentParser:
                       help="出现此级别及以上的问题时退出码为 1（默认取配置，否则 error）")
     scan.add_argument("--jobs", type=int, default=None, help="抽取进程数（默认 CPU 核数）")
     scan.add_argument("-q", "--quiet", action="store_true", help="不打印汇总表")
+    scan.add_argument("--at", metavar="DATETIME",
+                      help="记录为该时间的扫描（补录、测试用；不带时区按北京时间，如 2026-11-24T09:30）")
+    scan.add_argument("--store", type=Path, metavar="PATH",
+                      help="保存扫描记录的数据库（默认取配置的 store，否则为配置旁的 guidecheck.db）")
+    rep = sub.add_parser("report", help="按周（上周三至本周二，北京时间）生成抽查通报、附件、网页和 JSON")
+    rep.add_argument("--week", metavar="DATE",
+                     help="报告包含该日期的一周（默认：最近一个已结束的周）")
+    how = rep.add_mutually_exclusive_group()
+    how.add_argument("--sample", type=int, metavar="N", help="每个单位抽查 N 份指南（按渠道分层）")
+    how.add_argument("--rate", type=float, metavar="P", help="每个单位每个渠道抽查比例 P（0–1）")
+    rep.add_argument("--seed", type=int, help="抽样随机种子（默认取该周起始日期，如 20261118）")
+    rep.add_argument("-o", "--output", type=Path, default=Path("out/report"), metavar="DIR",
+                     help="输出文件夹（默认 out/report）")
+    rep.add_argument("--config", type=Path, metavar="CONFIG", help="扫描配置（取其中的 store 和 report 设置）")
+    rep.add_argument("--store", type=Path, metavar="PATH", help="扫描记录数据库（默认同 scan）")
+    rep.add_argument("--format", default=None,
+                     help="输出格式，逗号分隔：docx,xlsx,html,json（默认全部可用的格式）")
+    rep.add_argument("--scoring", type=Path, metavar="PATH", help="扣分规则（默认 rules/scoring.yaml）")
+    rep.add_argument("--trend-weeks", type=int, default=None, help="趋势显示的周数（默认 6）")
     return parser
 
 
@@ -52,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _scan(args)
+        if args.command == "report":
+            return _report(args)
         return _extract(args)
     except GuidecheckError as exc:
         print(f"错误：{exc}", file=sys.stderr)
@@ -137,8 +161,115 @@ def _scan(args: argparse.Namespace) -> int:
     )
     if result.files_read == 0 or len(result.errors) == result.files_read:
         return EXIT_ERROR
+    _record_scan(args, result, summary)
     level = Severity(args.fail_on) if args.fail_on else None
     return EXIT_FINDINGS if result.failed(level) else EXIT_OK
+
+
+def _store_path(args: argparse.Namespace, config: ScanConfig | None) -> Path:
+    """--store, else the config's ``store``, else guidecheck.db beside the config."""
+    if args.store:
+        return Path(args.store)
+    if config is not None:
+        return config.store or config.path.parent / "guidecheck.db"
+    return Path("guidecheck.db")
+
+
+def _record_scan(args: argparse.Namespace, result: object, summary: dict[str, object]) -> None:
+    """Keep the scan (findings, guides checked per channel) in the store (issue 5)."""
+    from guidecheck.report.findings_json import finding_data
+    from guidecheck.report.window import parse_moment
+    from guidecheck.scan import ScanResult
+    from guidecheck.store.findings import ScanStore
+
+    assert isinstance(result, ScanResult)
+    at = parse_moment(args.at) if args.at else None
+    config = result.config
+    settings = result.settings
+    labels = dict(settings.channel_labels) if settings else {}
+    fields = dict(settings.field_labels) if settings else None
+    channels = {c.name: c.label for c in config.channels}
+    channels |= {"handbook": "标准化手册", "*": labels.get("*", "各渠道")}
+    path = _store_path(args, config)
+    with ScanStore.open(path) as store:
+        run = store.record_scan(
+            at=at,
+            config=str(args.config),
+            channels=channels,
+            checked=[(channel, unit, item) for unit, channel, item in result.checked],
+            findings=[
+                finding_data(f, channel_labels=labels, field_labels=fields)
+                for f in result.findings
+            ],
+            units=result.units,
+            summary={k: v for k, v in summary.items() if k != "units"},
+        )
+    print(f"扫描记录 #{run.id}（{run.at.isoformat(timespec='seconds')}）已保存到 {path}",
+          file=sys.stderr)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from guidecheck.report import weekly
+    from guidecheck.report.window import parse_moment
+    from guidecheck.store.findings import ScanStore
+
+    config = None
+    if args.config:
+        from guidecheck.scan import load_config
+
+        config = load_config(args.config)
+    options = dict(config.report) if config is not None else {}
+    if args.sample is not None and args.sample < 0:
+        raise GuidecheckError("--sample 应为非负整数")
+    if args.rate is not None and not 0 < args.rate <= 1:
+        raise GuidecheckError("--rate 应在 0 到 1 之间（如 0.2）")
+    formats = [f.strip().lower() for f in (args.format or ",".join(weekly.FORMATS)).split(",")]
+    bad = [f for f in formats if f not in weekly.FORMATS]
+    if bad or not formats:
+        raise GuidecheckError(f"未知的输出格式 {bad}（可用：{','.join(weekly.FORMATS)}）")
+    path = _store_path(args, config)
+    if not path.exists():
+        raise GuidecheckError(f"扫描记录数据库 {path} 不存在：请先运行 guidecheck scan，或用 --store 指定")
+    now = dt.datetime.now(dt.timezone.utc)
+    week = parse_moment(args.week) if args.week else None
+    window = weekly.pick_window(week, now)
+    sampling = None
+    if args.sample is not None or args.rate is not None:
+        seed = args.seed if args.seed is not None else weekly.default_seed(window)
+        sampling = weekly.Sampling(seed=seed, size=args.sample, rate=args.rate)
+    scoring_path = args.scoring or (
+        Path(args.config).parent / options["scoring"] if options.get("scoring") else None
+    )
+    with ScanStore.open(path) as store:
+        report = weekly.build_report(
+            store,
+            window,
+            now=now,
+            sampling=sampling,
+            scoring=weekly.load_scoring(scoring_path),
+            trend_weeks=args.trend_weeks or int(options.get("trend_weeks") or 6),
+            issuer=str(options.get("issuer") or weekly.DEFAULT_ISSUER),
+            recipients=str(options.get("recipients") or weekly.DEFAULT_RECIPIENTS),
+        )
+    written = weekly.write_outputs(
+        report, args.output, formats, strict=args.format is not None,
+        note=lambda m: print(m, file=sys.stderr),
+    )
+    t = report.totals
+    rate = "—" if t["consistency_rate"] is None else f"{t['consistency_rate']:.1%}"
+    sample = report.sample
+    if sample is not None:
+        print(f"抽样：种子 {sample.seed}，共抽取 {len(sample.guides)} 份指南", file=sys.stderr)
+    print(
+        f"{report.window.label}：检查指南 {t['guides_checked']} 份，有问题 {t['guides_with_findings']} 份，"
+        f"一致率 {rate}；问题 {t['findings']} 个（新增 {t['new']}，未整改 {t['persisting']}），"
+        f"已整改 {t['resolved']} 个",
+        file=sys.stderr,
+    )
+    for p in written:
+        print(f"已写入 {p}", file=sys.stderr)
+    return EXIT_OK
+
 
 
 def _write_json(result: ExtractResult, out: TextIO) -> None:

@@ -86,15 +86,18 @@ class ScanConfig:
     vague: tuple[str, ...] = ()
     unit_from_filename: re.Pattern[str] | None = None
     today: dt.date | None = None  # for suppression expiry; None = the real date
+    store: Path | None = None  # SQLite store of scan runs (issue 5); None = beside the config
+    report: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # `guidecheck report`
 
 
 _TOP = {
     "version", "handbook", "registry", "source_of_record", "channels", "rules", "suppressions",
-    "fields", "match", "vague", "unit_from_filename", "reference",
+    "fields", "match", "vague", "unit_from_filename", "reference", "store", "report",
 }
 _CHANNEL = {"label", "inputs", "not_shown", "complete"}
 _RULES = {"select", "ignore", "severity", "fail_on"}
 _FIELDS = {"fixed", "local", "optional"}
+_REPORT = {"issuer", "recipients", "scoring", "trend_weeks"}
 
 
 def _read_data(path: Path) -> Any:
@@ -237,6 +240,8 @@ def load_config(path: Path) -> ScanConfig:
         name_strip=_list(match.get("name_strip"), f"{where}: match.name_strip"),
         vague=_list(data.get("vague", ref.get("vague")), f"{where}: vague"),
         unit_from_filename=unit_re,
+        store=base / data["store"] if data.get("store") else None,
+        report=_keys(data.get("report"), _REPORT, f"{where}: report"),
     )
 
 

@@ -294,7 +294,47 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+SCHEMA_V2 = """
+CREATE TABLE scans (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    config      TEXT NOT NULL,
+    channels    TEXT NOT NULL,
+    units       TEXT NOT NULL,
+    summary     TEXT
+);
+CREATE INDEX scans_at ON scans (at);
+CREATE TABLE scan_guides (
+    scan_id INTEGER NOT NULL REFERENCES scans (id),
+    channel TEXT NOT NULL,
+    unit    TEXT NOT NULL,
+    item    TEXT NOT NULL,
+    PRIMARY KEY (scan_id, channel, unit, item)
+) WITHOUT ROWID;
+CREATE TABLE scan_findings (
+    id       INTEGER PRIMARY KEY,
+    scan_id  INTEGER NOT NULL REFERENCES scans (id),
+    key      TEXT NOT NULL,
+    unit     TEXT NOT NULL,
+    channel  TEXT NOT NULL,
+    rule     TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    data     TEXT NOT NULL
+);
+CREATE INDEX scan_findings_scan ON scan_findings (scan_id, channel);
+CREATE INDEX scan_findings_key ON scan_findings (key);
+"""
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Scan runs and their findings (issue 5, store/findings.py)."""
+    for statement in SCHEMA_V2.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 """Migration i brings user_version i to i + 1. Append only; never edit a released one."""
 
 
