@@ -39,6 +39,7 @@ from guidecheck.compare.findings import Finding, Severity
 from guidecheck.compare.lints import run_lints
 from guidecheck.compare.match import DEFAULT_NAME_STRIP, NameKey, base_code, entry_for
 from guidecheck.compare.suppress import Suppressed, Suppression
+from guidecheck.crawl.config import CrawlConfig, parse_crawl_config
 from guidecheck.errors import ConfigError, GuidecheckError
 from guidecheck.extract.files import ReadError, extract_file, iter_files
 from guidecheck.model import HANDBOOK, FIELD_KEYS, Guide
@@ -64,6 +65,7 @@ class ChannelConfig:
     inputs: tuple[Path, ...]
     not_shown: frozenset[str] = frozenset()  # fields this channel never publishes
     complete: bool = True  # expected to carry every implemented item (GC101)
+    crawl: bool = False  # read from the snapshot store, not its inputs (``crawl:`` settings)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +87,7 @@ class ScanConfig:
     name_strip: tuple[str, ...] = ()
     vague: tuple[str, ...] = ()
     unit_from_filename: re.Pattern[str] | None = None
+    crawl: CrawlConfig | None = None  # the web channels' ``crawl:`` settings (issue 4)
     today: dt.date | None = None  # for suppression expiry; None = the real date
     store: Path | None = None  # SQLite store of scan runs (issue 5); None = beside the config
     report: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # `guidecheck report`
@@ -94,7 +97,8 @@ _TOP = {
     "version", "handbook", "registry", "source_of_record", "channels", "rules", "suppressions",
     "fields", "match", "vague", "unit_from_filename", "reference", "store", "report",
 }
-_CHANNEL = {"label", "inputs", "not_shown", "complete"}
+_CHANNEL = {"label", "inputs", "not_shown", "complete", "crawl"}
+_WEB = {"crawl"}  # top-level crawl defaults (crawl.config)
 _RULES = {"select", "ignore", "severity", "fail_on"}
 _FIELDS = {"fixed", "local", "optional"}
 _REPORT = {"issuer", "recipients", "scoring", "trend_weeks"}
@@ -183,21 +187,33 @@ def _handbook(value: Any, base: Path, where: str) -> tuple[tuple[Path, str | Non
 def _channel(name: str, spec: Any, base: Path, where: str) -> ChannelConfig:
     spec = _keys(spec, _CHANNEL, where)
     inputs = _list(spec.get("inputs"), f"{where}.inputs")
-    if not inputs:
-        raise ConfigError(f"{where}.inputs: 至少需要一个文件或文件夹")
+    crawled = spec.get("crawl") is not None
+    if not inputs and not crawled:
+        raise ConfigError(f"{where}.inputs: 至少需要一个文件或文件夹（或用 crawl: 从网站抓取）")
     return ChannelConfig(
         name=name,
         label=str(spec.get("label") or name),
         inputs=tuple(base / p for p in inputs),
         not_shown=frozenset(_fields(spec.get("not_shown"), f"{where}.not_shown")),
         complete=bool(spec.get("complete", True)),
+        crawl=crawled,
     )
+
+
+def _crawl_settings(data: Mapping[str, Any], where: str) -> CrawlConfig | None:
+    """The ``crawl:`` settings of the web channels (crawl.config), or None without any."""
+    channels = data.get("channels") or {}
+    if not any(isinstance(s, dict) and s.get("crawl") is not None for s in channels.values()):
+        if data.get("crawl") is not None:
+            raise ConfigError(f"{where}: 有顶层 crawl 设置，但没有任何渠道配置 crawl")
+        return None
+    return parse_crawl_config(data, source=where)
 
 
 def load_config(path: Path) -> ScanConfig:
     """Read and check a scan config; errors name the file and the key."""
     where = str(path)
-    data = _keys(_read_data(path), _TOP, where)
+    data = _keys(_read_data(path), _TOP | _WEB, where)
     base = path.parent
     ref_path = base / data["reference"] if data.get("reference") else None
     ref = load_reference(ref_path)
@@ -240,6 +256,7 @@ def load_config(path: Path) -> ScanConfig:
         name_strip=_list(match.get("name_strip"), f"{where}: match.name_strip"),
         vague=_list(data.get("vague", ref.get("vague")), f"{where}: vague"),
         unit_from_filename=unit_re,
+        crawl=_crawl_settings(data, where),
         store=base / data["store"] if data.get("store") else None,
         report=_keys(data.get("report"), _REPORT, f"{where}: report"),
     )
