@@ -8,7 +8,8 @@ pagination (``/list/<n>.html``), a sitemap (``/sitemap.xml``), a JSON endpoint
 Last-Modified, answering conditional GETs with 304) and a robots.txt that disallows
 ``/guide/draft/`` — where a decoy page with wrong data sits, linked from the lists.
 The province channel is crawled from its list pages, city from its sitemap, app from
-its JSON endpoint. ``--config`` writes the matching ``crawl:`` configuration.
+its JSON endpoint. ``--config`` writes a whole scan config (corpus/scan.yaml with these
+channels crawled, the store ``guidecheck.db`` beside it) to crawl and scan as it is.
 
 Only 127.0.0.1 is ever bound. Stop with Ctrl-C.
 """
@@ -151,6 +152,39 @@ def crawl_config(ports: dict[str, int], *, delay: float = 0.2) -> dict:
     }
 
 
+def scan_config(ports: dict[str, int], config_path: Path, *, corpus: Path = ROOT / "corpus",
+                delay: float = 0.2) -> dict:
+    """The demo scan config (corpus/scan.yaml) with the three web channels crawled from
+    these ports instead of read from files; paths relative to ``config_path``'s folder,
+    the snapshot store ``guidecheck.db`` beside it. The manual channel stays files."""
+    import os
+
+    import yaml
+
+    data = yaml.safe_load((corpus / "scan.yaml").read_text(encoding="utf-8"))
+    here = config_path.resolve().parent
+
+    def rel(p: str) -> str:
+        return os.path.relpath((corpus / p).resolve(), here).replace(os.sep, "/")
+
+    handbook = data["handbook"] if isinstance(data["handbook"], list) else [data["handbook"]]
+    data["handbook"] = [rel(h) if isinstance(h, str) else {**h, "path": rel(h["path"])}
+                        for h in handbook]
+    for key in ("registry", "suppressions"):
+        if data.get(key):
+            data[key] = rel(data[key])
+    web = crawl_config(ports, delay=delay)
+    data["crawl"] = web["crawl"]
+    for name, spec in data["channels"].items():
+        if name in web["channels"]:
+            spec.pop("inputs", None)
+            spec["crawl"] = web["channels"][name]["crawl"]
+        else:
+            spec["inputs"] = [rel(p) for p in spec["inputs"]]
+    data["store"] = "guidecheck.db"
+    return data
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "demo-portal/1.0"
     protocol_version = "HTTP/1.1"
@@ -199,8 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         import yaml
 
         args.config.parent.mkdir(parents=True, exist_ok=True)
-        args.config.write_text(yaml.safe_dump(crawl_config(ports, delay=args.delay),
-                                              allow_unicode=True, sort_keys=False), encoding="utf-8")
+        data = scan_config(ports, args.config, corpus=args.corpus, delay=args.delay)
+        args.config.write_text(
+            "# 演示扫描配置（scripts/serve_demo.py 生成）：province、city、app 从本地演示站点抓取，\n"
+            "# manual 读文件。guidecheck crawl 本文件；guidecheck scan 本文件 -o findings.json\n"
+            + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         print(f"抓取配置：{args.config}", flush=True)
     try:
         threading.Event().wait()

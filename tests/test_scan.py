@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 TOP_KEYS = {"version", "generated_at", "config", "summary", "findings"}
 SUMMARY_KEYS = {"files_read", "guides", "read_errors", "findings", "by_severity", "by_rule",
-                "by_field", "suppressed", "expired_suppressions", "units"}
+                "by_field", "suppressed", "expired_suppressions", "units", "unreached",
+                "missing_skipped"}
 UNIT_KEYS = {"unit", "guides", "guides_with_findings", "error", "warning", "info", "consistency"}
 
 

@@ -41,7 +41,7 @@ from guidecheck.compare.match import DEFAULT_NAME_STRIP, NameKey, base_code, ent
 from guidecheck.compare.suppress import Suppressed, Suppression
 from guidecheck.crawl.config import CrawlConfig, parse_crawl_config
 from guidecheck.errors import ConfigError, GuidecheckError
-from guidecheck.extract.files import ReadError, extract_file, iter_files
+from guidecheck.extract.files import ReadError, extract_bytes, extract_file, iter_files
 from guidecheck.model import HANDBOOK, FIELD_KEYS, Guide
 from guidecheck.vocab import (
     load_catalog,
@@ -265,13 +265,19 @@ def load_config(path: Path) -> ScanConfig:
 # --- extraction -----------------------------------------------------------------------
 
 
-def _extract_chunk(tasks: Sequence[tuple[str, str]]) -> tuple[list[Guide], list[ReadError]]:
+def _extract_chunk(tasks: Sequence[tuple[Any, ...]]) -> tuple[list[Guide], list[ReadError]]:
+    """Tasks: ``(path, channel)`` for a file, ``(url, channel, body, charset)`` for a
+    stored page (a crawl snapshot)."""
     vocab = load_field_vocab()
     guides: list[Guide] = []
     errors: list[ReadError] = []
-    for path, channel in tasks:
+    for path, channel, *page in tasks:
         try:
-            guides.extend(extract_file(Path(path), channel=channel, vocab=vocab))
+            if page:
+                guides.extend(extract_bytes(page[0], path, channel=channel, vocab=vocab,
+                                            header_charset=page[1]))
+            else:
+                guides.extend(extract_file(Path(path), channel=channel, vocab=vocab))
         except GuidecheckError as exc:
             errors.append(ReadError(path, str(getattr(exc, "reason", None) or exc)))
         except Exception as exc:  # noqa: BLE001 - a broken file must never stop the scan
@@ -342,14 +348,23 @@ class ScanResult:
     units: tuple[str, ...] = ()  # registry units, in registry order
     checked: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)
     settings: Settings | None = None
+    web: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Channel → crawl.reach.ChannelReach, for channels read from the snapshot store."""
+    evidence: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """Page URL → crawl.reach.Evidence (the snapshot its guides were read from)."""
+    missing_skipped: int = 0  # GC101 findings not made because part of a channel was unreached
 
     def failed(self, level: Severity | None = None) -> bool:
         rank = (level or self.config.fail_on).rank
         return any(f.severity.rank >= rank for f in self.findings)
 
 
-def _tasks(config: ScanConfig) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    tasks: list[tuple[str, str]] = []
+def _tasks(
+    config: ScanConfig, web: Mapping[str, Any] | None = None
+) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+    """Extraction tasks in config order: handbook files, then each channel's files or,
+    for a crawled channel, its stored pages (``web``: channel → crawl.reach.ChannelReach)."""
+    tasks: list[tuple[Any, ...]] = []
     departments: dict[str, str] = {}
     for path, dept in config.handbook:
         for file in iter_files([path]):
@@ -357,8 +372,84 @@ def _tasks(config: ScanConfig) -> tuple[list[tuple[str, str]], dict[str, str]]:
             if dept:
                 departments[str(file)] = dept
     for channel in config.channels:
-        tasks += [(str(f), channel.name) for f in iter_files(channel.inputs)]
+        if not channel.crawl:
+            tasks += [(str(f), channel.name) for f in iter_files(channel.inputs)]
+        elif web and channel.name in web:
+            tasks += [(p.url, p.channel, p.body, p.encoding) for p in web[channel.name].pages]
     return tasks, departments
+
+
+def store_path(config: ScanConfig, override: Path | None = None) -> Path:
+    """``--store``, else the config's ``store``, else ``guidecheck.db`` beside the config."""
+    return Path(override or config.store or config.path.parent / "guidecheck.db")
+
+
+def web_snapshots(config: ScanConfig, path: Path) -> dict[str, Any]:
+    """What the latest crawl reached per web channel, with the pages to read
+    (crawl.reach); no network. Raises GuidecheckError when a channel was never crawled."""
+    from guidecheck.crawl.reach import crawl_reach
+    from guidecheck.store import SnapshotStore
+
+    assert config.crawl is not None
+    hint = f"请先运行 guidecheck crawl {config.path}，或 guidecheck scan --crawl"
+    if not path.exists():
+        raise GuidecheckError(f"快照库 {path} 不存在：{hint}")
+    with SnapshotStore.open(path) as store:
+        reach = crawl_reach(store, config.crawl)
+    never = [name for name, r in reach.items() if r.run_id is None]
+    if never:
+        raise GuidecheckError(f"渠道 {'、'.join(never)} 在快照库 {path} 中还没有抓取记录：{hint}")
+    return reach
+
+
+def _missing_scope(
+    web: Mapping[str, Any], registry: Registry, pattern: re.Pattern[str] | None
+) -> tuple[set[str], set[tuple[str, str]]]:
+    """Where GC101 must not be judged: whole channels (a list page unreached, the run
+    unfinished, or an unreached guide page of unknown unit) and (unit, channel) pairs (an
+    unreached guide page never stored as a guide, whose unit the URL tells)."""
+    channels: set[str] = set()
+    units: set[tuple[str, str]] = set()
+    by_key = {u.key: u.name for u in registry.units}
+    names = set(by_key.values())
+    for name, reach in web.items():
+        if reach.lists_unreached:
+            channels.add(name)
+            continue
+        for page in reach.unreached:
+            if page.baseline is not None:
+                continue  # the last good snapshot is compared: the guide is present
+            unit = None
+            m = pattern.search(page.url.rstrip("/").rsplit("/", 1)[-1]) if pattern else None
+            if m is not None:
+                found = m.group("unit") if "unit" in m.re.groupindex else m.group(0)
+                unit = by_key.get(found) or (found if found in names else None)
+            if unit is None:
+                channels.add(name)
+            else:
+                units.add((unit, name))
+    return channels, units
+
+
+def unreached_lines(result: ScanResult) -> list[str]:
+    """One line per channel with unreached pages, then one per page (Chinese)."""
+    from guidecheck.crawl.reach import reason_name
+
+    labels = dict(result.settings.channel_labels) if result.settings else {}
+    out = []
+    for name, reach in result.web.items():
+        if not reach.unreached and reach.run_state == "finished":
+            continue
+        label = labels.get(name, name)
+        why = "，".join(f"{k} {v}" for k, v in reach.reasons().most_common())
+        if reach.run_state != "finished":
+            why = "，".join(x for x in (f"抓取运行 #{reach.run_id} 未完成", why) if x)
+        out.append(f"{label}有 {len(reach.unreached)} 个页面本次未能抓取（{why}），未据此判定缺失")
+        for page in reach.unreached:
+            kept = (f"；沿用 {page.baseline.fetched_at:%Y-%m-%d %H:%M} UTC 的快照比对"
+                    if page.baseline else "")
+            out.append(f"  未抓到 {page.url}：{reason_name(page.reason)}{kept}")
+    return out
 
 
 def _settings(
@@ -415,12 +506,19 @@ def run_scan(
     ignore: Sequence[str] = (),
     jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
+    store: Path | None = None,
 ) -> ScanResult:
-    """The whole scan (see module docstring). Raises ConfigError on bad config."""
+    """The whole scan (see module docstring). Raises ConfigError on bad config.
+
+    Channels with ``crawl:`` settings are read from the latest snapshots in the store
+    (``store``, else :func:`store_path`), never from the network.
+    """
     say = progress or (lambda _m: None)
     catalog = configured_catalog(config, select=select, ignore=ignore)
     registry = load_registry(config.registry) if config.registry else Registry()
-    tasks, departments = _tasks(config)
+    web = web_snapshots(config, store_path(config, store)) if config.crawl is not None else {}
+    evidence = {p.url: p.evidence for reach in web.values() for p in reach.pages}
+    tasks, departments = _tasks(config, web)
     say(f"读取 {len(tasks)} 个文件……")
     extracted, errors = extract_all(tasks, jobs=jobs)
     handbook = [g for g in extracted if g.channel == HANDBOOK]
@@ -442,6 +540,13 @@ def run_scan(
         equivalents=equivalents,
         owners=dict(settings.owners),
     )
+    skip_channels, skip_units = _missing_scope(web, registry, config.unit_from_filename)
+    kept = [
+        f for f in findings
+        if f.rule != "GC101"
+        or (f.channel not in skip_channels and (f.unit, f.channel) not in skip_units)
+    ]
+    missing_skipped, findings = len(findings) - len(kept), kept
     suppressed: list[Suppressed] = []
     expired: list[Suppression] = []
     if config.suppressions is not None:
@@ -464,6 +569,9 @@ def run_scan(
         checked=[(c.unit, c.guide.channel, c.entry.code or c.entry.name) for c in result.compared]
         + [(g.unit or UNKNOWN_UNIT, g.channel, describe(g.name) or "") for g in result.unmatched],
         settings=settings,
+        web=web,
+        evidence=evidence,
+        missing_skipped=missing_skipped,
     )
 
 

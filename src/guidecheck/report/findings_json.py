@@ -19,7 +19,7 @@ SCHEMA_VERSION = 1
 FINDING_KEYS = (
     "key", "rule", "rule_name", "severity", "unit", "item_code", "item_name",
     "implementing_body", "channel", "channel_label", "field", "field_label", "expected",
-    "actual", "message", "location", "reference", "subject", "detail",
+    "actual", "message", "location", "reference", "subject", "detail", "evidence",
 )
 
 
@@ -40,7 +40,11 @@ def finding_data(
     *,
     channel_labels: Mapping[str, str] | None = None,
     field_labels: Mapping[str, str] | None = None,
+    evidence: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``evidence``: page URL → the snapshot its guides were read from (an object with
+    ``to_data()``, crawl.reach.Evidence); findings from files get ``null``."""
+    page = evidence.get(f.location.source) if evidence and f.location is not None else None
     out = {
         "key": finding_key(f),
         "rule": f.rule,
@@ -61,6 +65,7 @@ def finding_data(
         "reference": f.reference,
         "subject": f.subject,
         "detail": f.detail,
+        "evidence": page.to_data() if page is not None else None,
     }
     assert tuple(out) == FINDING_KEYS
     return out
@@ -75,6 +80,8 @@ def summary_data(
     read_errors: Sequence[tuple[str, str]] = (),
     suppressed: int = 0,
     expired: Sequence[str] = (),
+    unreached: Sequence[Mapping[str, Any]] = (),
+    missing_skipped: int = 0,
 ) -> dict[str, Any]:
     return {
         "files_read": files_read,
@@ -87,6 +94,8 @@ def summary_data(
         "suppressed": suppressed,
         "expired_suppressions": list(expired),
         "units": [u.to_data() for u in units],
+        "unreached": [dict(u) for u in unreached],
+        "missing_skipped": missing_skipped,
     }
 
 
@@ -99,6 +108,7 @@ def write_findings(
     channel_labels: Mapping[str, str] | None = None,
     field_labels: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
+    evidence: Mapping[str, Any] | None = None,
 ) -> None:
     doc = {
         "version": SCHEMA_VERSION,
@@ -106,7 +116,8 @@ def write_findings(
         "config": config,
         "summary": dict(summary),
         "findings": [
-            finding_data(f, channel_labels=channel_labels, field_labels=field_labels)
+            finding_data(f, channel_labels=channel_labels, field_labels=field_labels,
+                         evidence=evidence)
             for f in findings
         ],
     }
