@@ -1,5 +1,7 @@
 """Command line: ``guidecheck extract PATH... [--format json|table]`` and
-``guidecheck scan CONFIG [-o findings.json] [--select GC2,GC3] [--ignore GC205] [--jobs N]``.
+``guidecheck scan CONFIG [-o findings.json] [--select GC2,GC3] [--ignore GC205] [--jobs N]`` and
+``guidecheck check DRAFT.docx [--handbook PATH ...] [--config CONFIG] [--item CODE]
+[--format text|json] [--annotate OUT.docx] [--select ...] [--ignore ...]``.
 
 Exit codes: 0 success, 1 findings at or above the fail level (later commands),
 2 usage error or nothing could be read.
@@ -8,6 +10,7 @@ Exit codes: 0 success, 1 findings at or above the fail level (later commands),
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -51,7 +54,6 @@ def _parser() -> argparse.ArgumentParser:
                       help="记录为该时间的扫描（补录、测试用；不带时区按北京时间，如 2026-11-24T09:30）")
     scan.add_argument("--store", type=Path, metavar="PATH",
                       help="保存扫描记录的数据库（默认取配置的 store，否则为配置旁的 guidecheck.db）")
-    _web_parsers(sub, scan)
     rep = sub.add_parser("report", help="按周（上周三至本周二，北京时间）生成抽查通报、附件、网页和 JSON")
     rep.add_argument("--week", metavar="DATE",
                      help="报告包含该日期的一周（默认：最近一个已结束的周）")
@@ -67,22 +69,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="输出格式，逗号分隔：docx,xlsx,html,json（默认全部可用的格式）")
     rep.add_argument("--scoring", type=Path, metavar="PATH", help="扣分规则（默认 rules/scoring.yaml）")
     rep.add_argument("--trend-weeks", type=int, default=None, help="趋势显示的周数（默认 6）")
+    _check_parser(sub)
     return parser
 
 
-def _web_parsers(sub: argparse._SubParsersAction, scan: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    scan.add_argument("--crawl", action="store_true",
-                      help="先抓取配置了 crawl 的网站渠道，再扫描（默认只读快照库，不联网）")
-    crw = sub.add_parser("crawl", help="抓取配置了 crawl 的网站渠道，存入快照库（可中断后续跑）")
-    crw.add_argument("config", type=Path, metavar="CONFIG", help="扫描配置（含各渠道的 crawl 设置）")
-    crw.add_argument("--store", type=Path, metavar="PATH",
-                     help="快照库（默认取配置的 store，否则为配置旁的 guidecheck.db）")
-    crw.add_argument("-q", "--quiet", action="store_true", help="不显示进度和逐条失败，只打印结束汇总")
-    chg = sub.add_parser("changes", help="列出两次抓取之间内容有变化的指南（逐字段）")
-    chg.add_argument("--config", type=Path, metavar="CONFIG", help="扫描配置（取其中的 store）")
-    chg.add_argument("--store", type=Path, metavar="PATH", help="快照库（默认同 crawl）")
-    chg.add_argument("--since", metavar="DATE",
-                     help="只列该时间及以后的抓取看到的变化（如 2026-11-18，北京时间）")
+def _check_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    chk = sub.add_parser("check", help="报送前检查办事指南草稿（DOCX）是否与标准化手册一致")
+    chk.add_argument("draft", type=Path, metavar="DRAFT", help="办事指南草稿（.docx）")
+    chk.add_argument("--handbook", type=Path, action="append", default=[], metavar="PATH",
+                     help="标准化手册文件或文件夹（可重复；不写则取 --config 中的手册）")
+    chk.add_argument("--config", type=Path, help="扫描配置（取其手册、字段和规则设置）")
+    chk.add_argument("--item", metavar="CODE", help="指定草稿对应的手册事项（编码或名称）")
+    chk.add_argument("--format", choices=("text", "json"), default="text")
+    chk.add_argument("--annotate", type=Path, metavar="OUT.docx",
+                     help="另存一份草稿，在每个问题处加 Word 批注")
+    chk.add_argument("--select", default="", help="只启用这些规则（代码前缀，逗号分隔）")
+    chk.add_argument("--ignore", default="", help="忽略这些规则（代码前缀，逗号分隔）")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,10 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _scan(args)
-        if args.command == "crawl":
-            return _crawl(args)
-        if args.command == "changes":
-            return _changes(args)
+        if args.command == "check":
+            return _check(args)
         if args.command == "report":
             return _report(args)
         return _extract(args)
@@ -136,25 +136,18 @@ def _scan(args: argparse.Namespace) -> int:
     from guidecheck.compare.findings import Severity
     from guidecheck.report.findings_json import summary_data, write_findings
     from guidecheck.report.summary import summarize, write_table
-    from guidecheck.scan import load_config, run_scan, unreached_lines
+    from guidecheck.scan import load_config, run_scan
 
     config = load_config(args.config)
-    if args.crawl:
-        if config.crawl is None:
-            raise GuidecheckError(f"{args.config}: 没有任何渠道配置了 crawl，--crawl 无从抓取")
-        _run_crawl(config, _store_path(args, config), quiet=args.quiet)
     result = run_scan(
         config,
         select=_codes(args.select),
         ignore=_codes(args.ignore),
         jobs=args.jobs,
         progress=lambda m: print(m, file=sys.stderr),
-        store=_store_path(args, config),
     )
     for error in result.errors:
         print(f"无法读取 {error}", file=sys.stderr)
-    for line in unreached_lines(result):
-        print(line, file=sys.stderr)
     for entry in result.expired:
         print(f"提示：忽略条目已过期，不再生效：{entry.where}", file=sys.stderr)
     rows = summarize(result.checked, result.findings, units=result.units)
@@ -169,8 +162,6 @@ def _scan(args: argparse.Namespace) -> int:
         read_errors=[(e.source, e.reason) for e in result.errors],
         suppressed=len(result.suppressed),
         expired=[e.where for e in result.expired],
-        unreached=[u.to_data() for r in result.web.values() for u in r.unreached],
-        missing_skipped=result.missing_skipped,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w", encoding="utf-8") as out:
@@ -181,7 +172,6 @@ def _scan(args: argparse.Namespace) -> int:
             summary=summary,
             channel_labels=dict(settings.channel_labels) if settings else None,
             field_labels=dict(settings.field_labels) if settings else None,
-            evidence=result.evidence,
         )
     print(
         f"共读取 {result.files_read} 个文件（{len(result.errors)} 个无法读取），"
@@ -194,68 +184,6 @@ def _scan(args: argparse.Namespace) -> int:
     _record_scan(args, result, summary)
     level = Severity(args.fail_on) if args.fail_on else None
     return EXIT_FINDINGS if result.failed(level) else EXIT_OK
-
-
-def _run_crawl(config: ScanConfig, path: Path, *, quiet: bool) -> bool:
-    """Crawl the config's web channels into the store at ``path``; print the end summary
-    and the pages a scan will not judge. True when every channel was fully reached."""
-    import logging
-
-    from guidecheck.crawl.crawler import crawl
-    from guidecheck.crawl.reach import crawl_reach
-    from guidecheck.store import SnapshotStore
-
-    assert config.crawl is not None
-    logger = logging.getLogger("guidecheck.crawl")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
-    try:
-        with SnapshotStore.open(path) as store:
-            summary = crawl(config.crawl, store, progress=not quiet)
-            reach = crawl_reach(store, config.crawl)
-    finally:
-        logger.removeHandler(handler)
-    for line in summary.lines():
-        print(line)
-    labels = {c.name: c.label for c in config.channels}
-    for name, r in reach.items():
-        if r.unreached:
-            why = "，".join(f"{k} {v}" for k, v in r.reasons().most_common())
-            print(f"{labels.get(name, name)}有 {len(r.unreached)} 个页面本次未能抓取（{why}），"
-                  "扫描时不据此判定指南缺失")
-    print(f"快照库：{path}")
-    return not summary.incomplete_channels and all(r.complete for r in reach.values())
-
-
-def _crawl(args: argparse.Namespace) -> int:
-    from guidecheck.scan import load_config
-
-    config = load_config(args.config)
-    if config.crawl is None:
-        raise GuidecheckError(f"{args.config}: 没有任何渠道配置了 crawl（抓取设置）")
-    reached = _run_crawl(config, _store_path(args, config), quiet=args.quiet)
-    return EXIT_OK if reached else EXIT_FINDINGS
-
-
-def _changes(args: argparse.Namespace) -> int:
-    from guidecheck.report.window import parse_moment
-    from guidecheck.store import SnapshotStore
-    from guidecheck.store.history import changes, render_changes
-
-    config = None
-    if args.config is not None and args.store is None:
-        from guidecheck.scan import load_config
-
-        config = load_config(args.config)
-    path = _store_path(args, config)
-    if not path.exists():
-        raise GuidecheckError(f"快照库 {path} 不存在：请先运行 guidecheck crawl，或用 --store 指定")
-    since = parse_moment(args.since) if args.since else None
-    with SnapshotStore.open(path) as store:
-        sys.stdout.write(render_changes(changes(store, since)))
-    return EXIT_OK
 
 
 def _store_path(args: argparse.Namespace, config: ScanConfig | None) -> Path:
@@ -362,6 +290,41 @@ def _report(args: argparse.Namespace) -> int:
         print(f"已写入 {p}", file=sys.stderr)
     return EXIT_OK
 
+
+
+def _check(args: argparse.Namespace) -> int:
+    from guidecheck.check import (
+        UsageError,
+        default_config,
+        notes,
+        run_check,
+        write_json,
+        write_text,
+    )
+    from guidecheck.report.annotate import annotate_docx
+    from guidecheck.scan import load_config
+
+    if args.config is not None:
+        config = load_config(args.config)
+        if args.handbook:
+            config = dataclasses.replace(config, handbook=tuple((p, None) for p in args.handbook))
+    elif args.handbook:
+        config = default_config(args.handbook)
+    else:
+        raise UsageError("请用 --handbook 指定标准化手册（文件或文件夹），或用 --config 指定含手册的扫描配置")
+    result = run_check(
+        args.draft, config, item=args.item, select=_codes(args.select), ignore=_codes(args.ignore)
+    )
+    for error in result.handbook.errors:
+        print(f"提示：手册文件无法读取，已跳过 {error}", file=sys.stderr)
+    if args.annotate is not None:
+        count = annotate_docx(args.draft, args.annotate, notes(result))
+        print(f"已写入带 {count} 条批注的草稿：{args.annotate}", file=sys.stderr)
+    if args.format == "json":
+        write_json(result, sys.stdout, config=str(args.config) if args.config else None)
+    else:
+        write_text(result, sys.stdout)
+    return EXIT_FINDINGS if result.failed() else EXIT_OK
 
 
 def _write_json(result: ExtractResult, out: TextIO) -> None:
