@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="记录为该时间的扫描（补录、测试用；不带时区按北京时间，如 2026-11-24T09:30）")
     scan.add_argument("--store", type=Path, metavar="PATH",
                       help="保存扫描记录的数据库（默认取配置的 store，否则为配置旁的 guidecheck.db）")
+    _web_parsers(sub, scan)
     rep = sub.add_parser("report", help="按周（上周三至本周二，北京时间）生成抽查通报、附件、网页和 JSON")
     rep.add_argument("--week", metavar="DATE",
                      help="报告包含该日期的一周（默认：最近一个已结束的周）")
@@ -87,6 +88,21 @@ def _check_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     chk.add_argument("--ignore", default="", help="忽略这些规则（代码前缀，逗号分隔）")
 
 
+def _web_parsers(sub: argparse._SubParsersAction, scan: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    scan.add_argument("--crawl", action="store_true",
+                      help="先抓取配置了 crawl 的网站渠道，再扫描（默认只读快照库，不联网）")
+    crw = sub.add_parser("crawl", help="抓取配置了 crawl 的网站渠道，存入快照库（可中断后续跑）")
+    crw.add_argument("config", type=Path, metavar="CONFIG", help="扫描配置（含各渠道的 crawl 设置）")
+    crw.add_argument("--store", type=Path, metavar="PATH",
+                     help="快照库（默认取配置的 store，否则为配置旁的 guidecheck.db）")
+    crw.add_argument("-q", "--quiet", action="store_true", help="不显示进度和逐条失败，只打印结束汇总")
+    chg = sub.add_parser("changes", help="列出两次抓取之间内容有变化的指南（逐字段）")
+    chg.add_argument("--config", type=Path, metavar="CONFIG", help="扫描配置（取其中的 store）")
+    chg.add_argument("--store", type=Path, metavar="PATH", help="快照库（默认同 crawl）")
+    chg.add_argument("--since", metavar="DATE",
+                     help="只列该时间及以后的抓取看到的变化（如 2026-11-18，北京时间）")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -94,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scan(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "crawl":
+            return _crawl(args)
+        if args.command == "changes":
+            return _changes(args)
         if args.command == "report":
             return _report(args)
         return _extract(args)
@@ -136,18 +156,25 @@ def _scan(args: argparse.Namespace) -> int:
     from guidecheck.compare.findings import Severity
     from guidecheck.report.findings_json import summary_data, write_findings
     from guidecheck.report.summary import summarize, write_table
-    from guidecheck.scan import load_config, run_scan
+    from guidecheck.scan import load_config, run_scan, unreached_lines
 
     config = load_config(args.config)
+    if args.crawl:
+        if config.crawl is None:
+            raise GuidecheckError(f"{args.config}: 没有任何渠道配置了 crawl，--crawl 无从抓取")
+        _run_crawl(config, _store_path(args, config), quiet=args.quiet)
     result = run_scan(
         config,
         select=_codes(args.select),
         ignore=_codes(args.ignore),
         jobs=args.jobs,
         progress=lambda m: print(m, file=sys.stderr),
+        store=_store_path(args, config),
     )
     for error in result.errors:
         print(f"无法读取 {error}", file=sys.stderr)
+    for line in unreached_lines(result):
+        print(line, file=sys.stderr)
     for entry in result.expired:
         print(f"提示：忽略条目已过期，不再生效：{entry.where}", file=sys.stderr)
     rows = summarize(result.checked, result.findings, units=result.units)
@@ -162,6 +189,8 @@ def _scan(args: argparse.Namespace) -> int:
         read_errors=[(e.source, e.reason) for e in result.errors],
         suppressed=len(result.suppressed),
         expired=[e.where for e in result.expired],
+        unreached=[u.to_data() for r in result.web.values() for u in r.unreached],
+        missing_skipped=result.missing_skipped,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with args.output.open("w", encoding="utf-8") as out:
@@ -172,6 +201,7 @@ def _scan(args: argparse.Namespace) -> int:
             summary=summary,
             channel_labels=dict(settings.channel_labels) if settings else None,
             field_labels=dict(settings.field_labels) if settings else None,
+            evidence=result.evidence,
         )
     print(
         f"共读取 {result.files_read} 个文件（{len(result.errors)} 个无法读取），"
@@ -184,6 +214,68 @@ def _scan(args: argparse.Namespace) -> int:
     _record_scan(args, result, summary)
     level = Severity(args.fail_on) if args.fail_on else None
     return EXIT_FINDINGS if result.failed(level) else EXIT_OK
+
+
+def _run_crawl(config: ScanConfig, path: Path, *, quiet: bool) -> bool:
+    """Crawl the config's web channels into the store at ``path``; print the end summary
+    and the pages a scan will not judge. True when every channel was fully reached."""
+    import logging
+
+    from guidecheck.crawl.crawler import crawl
+    from guidecheck.crawl.reach import crawl_reach
+    from guidecheck.store import SnapshotStore
+
+    assert config.crawl is not None
+    logger = logging.getLogger("guidecheck.crawl")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    try:
+        with SnapshotStore.open(path) as store:
+            summary = crawl(config.crawl, store, progress=not quiet)
+            reach = crawl_reach(store, config.crawl)
+    finally:
+        logger.removeHandler(handler)
+    for line in summary.lines():
+        print(line)
+    labels = {c.name: c.label for c in config.channels}
+    for name, r in reach.items():
+        if r.unreached:
+            why = "，".join(f"{k} {v}" for k, v in r.reasons().most_common())
+            print(f"{labels.get(name, name)}有 {len(r.unreached)} 个页面本次未能抓取（{why}），"
+                  "扫描时不据此判定指南缺失")
+    print(f"快照库：{path}")
+    return not summary.incomplete_channels and all(r.complete for r in reach.values())
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    from guidecheck.scan import load_config
+
+    config = load_config(args.config)
+    if config.crawl is None:
+        raise GuidecheckError(f"{args.config}: 没有任何渠道配置了 crawl（抓取设置）")
+    reached = _run_crawl(config, _store_path(args, config), quiet=args.quiet)
+    return EXIT_OK if reached else EXIT_FINDINGS
+
+
+def _changes(args: argparse.Namespace) -> int:
+    from guidecheck.report.window import parse_moment
+    from guidecheck.store import SnapshotStore
+    from guidecheck.store.history import changes, render_changes
+
+    config = None
+    if args.config is not None and args.store is None:
+        from guidecheck.scan import load_config
+
+        config = load_config(args.config)
+    path = _store_path(args, config)
+    if not path.exists():
+        raise GuidecheckError(f"快照库 {path} 不存在：请先运行 guidecheck crawl，或用 --store 指定")
+    since = parse_moment(args.since) if args.since else None
+    with SnapshotStore.open(path) as store:
+        sys.stdout.write(render_changes(changes(store, since)))
+    return EXIT_OK
 
 
 def _store_path(args: argparse.Namespace, config: ScanConfig | None) -> Path:
