@@ -108,12 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _scan(args)
-        if args.command == "check":
-            return _check(args)
         if args.command == "crawl":
             return _crawl(args)
         if args.command == "changes":
             return _changes(args)
+        if args.command == "check":
+            return _check(args)
         if args.command == "report":
             return _report(args)
         return _extract(args)
@@ -381,7 +381,6 @@ def _report(args: argparse.Namespace) -> int:
     for p in written:
         print(f"已写入 {p}", file=sys.stderr)
     return EXIT_OK
-
 
 
 def _check(args: argparse.Namespace) -> int:
