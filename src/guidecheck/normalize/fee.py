@@ -23,23 +23,34 @@ def _amounts(text: str) -> list[float]:
     return values
 
 
-def extract_basis(text: str) -> str | None:
-    """The 收费依据 stated inside a fee text (``依据…`` / ``收费依据：…``), cleaned."""
-    m = _BASIS.search(text)
+# A basis cited without a 依据 word: the first 《title》 or document number (浙价费〔2018〕1号)
+# after the amount, e.g. "工本费20元；《关于…的通知》".
+_CITED = re.compile(r"[;；,，]?\s*((?:《[^》]+》|[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号).*)$", re.S)
+
+
+def _split_basis(text: str) -> tuple[str, str | None]:
+    """(the fee text without its basis, the 收费依据 stated inside it, cleaned)."""
+    m = _BASIS.search(text) or _CITED.search(text)
     if not m:
-        return None
+        return text, None
     basis = clean(m.group(1))
     while basis.endswith(")") and basis.count(")") > basis.count("("):
         basis = clean(basis[:-1])  # the close of a parenthesis the basis sat in
-    return basis or None
+    return text[: m.start()] or text, basis or None
+
+
+def extract_basis(text: str) -> str | None:
+    """The 收费依据 stated inside a fee text (``依据…`` / ``收费依据：…`` / a cited 《title》)."""
+    return _split_basis(text)[1]
 
 
 def parse_fee(raw: str, location: Location, *, basis: str | None = None) -> Fee:
     """Parse a fee text; ``basis`` (from a 收费依据 label) wins over one found in the text.
     ``free`` is None when the text says neither free nor an amount."""
     text = arabize(clean(raw))
-    found_basis = clean(basis) if basis else extract_basis(text)
-    head = (_BASIS.sub("", text) if found_basis and not basis else text) or text
+    head, found_basis = _split_basis(text)
+    if basis:
+        head, found_basis = text, clean(basis)
     values = _amounts(head)
     if _FREE.search(head) or _FREE_WHOLE.match(head) or (values and not any(values)):
         return Fee(raw=raw, free=True, basis=found_basis, location=location)
