@@ -51,7 +51,7 @@ def test_docx_opens_and_holds_the_unit_and_department_tables(docx_doc, report) -
         "排名",
         "单位",
         "检查指南",
-        "有问题指南",
+        "问题指南",
         "一致率",
     ]
     assert [r.cells[1].text for r in units.rows[1:]] == [u.unit for u in report.units] + ["合计"]
@@ -211,3 +211,32 @@ def test_a_failed_write_leaves_no_file(write, tmp_path: Path, monkeypatch) -> No
     with pytest.raises(OSError):
         write(demo_report(3), tmp_path / "out.bin")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("write", [write_docx, write_xlsx, write_html])
+def test_outputs_get_ordinary_file_permissions(write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        write(demo_report(3), tmp_path / "out.bin")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "out.bin").stat().st_mode & 0o777 == 0o644
+
+
+def test_docx_table_cell_margins_come_before_tbllook(docx_doc) -> None:  # type: ignore[no-untyped-def]
+    tags = [el.tag.split("}")[1] for el in docx_doc.tables[0]._tbl.tblPr]
+    assert tags.index("tblCellMar") < tags.index("tblLook")  # schema order (Word is strict)
+
+
+def test_trend_chart_starts_at_the_first_week_with_data() -> None:
+    from dataclasses import replace
+
+    from guidecheck.report.html_page import trend_chart
+    from guidecheck.report.safe import Sanitizer
+
+    unit = replace(demo_report(3).units[0], trend=(("w1", None), ("w2", 0.9), ("w3", 0.95)))
+    chart = trend_chart([unit], Sanitizer())
+    assert [label for _, label in chart["xticks"]] == ["w2", "w3"]
+    assert len(chart["lines"][0]["dots"]) == 2

@@ -49,23 +49,23 @@ TITLE_SIZE, BODY_SIZE, TABLE_SIZE, PAGE_SIZE = Pt(22), Pt(16), Pt(10.5), Pt(14)
 LINE_SPACING = Pt(28.9)
 CN_NUMBERS = "一二三四五六七八九十"
 EXAMPLE_MAX = 300  # characters of a typical example's text
-EXAMPLES_PER_FIELD = 2
+FIELDS_SHOWN = 6  # problem types with a typical example; the rest in one sentence
 UNIT_HEAD = (
     "排名",
     "单位",
     "检查指南",
-    "有问题指南",
+    "问题指南",
     "一致率",
     "问题数",
     "扣分",
-    "得分",
-    "新发现",
-    "持续存在",
+    "新增",
+    "未整改",
     "已整改",
 )
-UNIT_WIDTHS = (10, 32, 14, 14, 15, 13, 12, 12, 11, 12, 11)  # mm, sum 156 (版心)
-DEPT_HEAD = ("序号", "行业主管部门", "问题数", "错误", "警告", "扣分", "新发现", "持续存在")
-DEPT_WIDTHS = (12, 56, 14, 14, 14, 14, 16, 16)
+UNIT_WIDTHS = (10, 36, 17, 17, 14, 14, 10, 10, 14, 14)  # mm, sum 156 (版心)
+CELL_MARGIN = Mm(1)
+DEPT_HEAD = ("序号", "行业主管部门", "问题数", "错误", "警告", "扣分", "新增", "未整改")
+DEPT_WIDTHS = (10, 72, 14, 12, 12, 12, 10, 14)
 
 
 def write_docx(report: WeeklyReport, path: Path, *, annex: str | None = None) -> SanitizeStats:
@@ -123,6 +123,17 @@ def _find_all(text: str, word: str) -> list[int]:
         out.append(start)
         start = text.find(word, start + 1)
     return out
+
+
+def _cell_margins(table: Table, margin: Mm) -> None:
+    """Left/right cell margins of the whole table (w:tblCellMar), so short headers fit."""
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(int(margin.twips)))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    table._tbl.tblPr.insert_element_before(mar, "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
 def _char_width(text: str) -> float:
@@ -249,6 +260,7 @@ class _Bulletin:
         for col, width in zip(table.columns, widths_mm):
             for cell in col.cells:
                 cell.width = Mm(width)
+        _cell_margins(table, CELL_MARGIN)
         for grid_col, width in zip(table._tbl.tblGrid.gridCol_lst, widths_mm):
             grid_col.w = Mm(width)  # LibreOffice lays out by the grid, Word by the cells
         return table
@@ -295,7 +307,7 @@ class _Bulletin:
         for n, text in enumerate(_requirements(r), start=1):
             self.para(f"{n}．{text}")
         self.para()
-        self.para(f"附件：{annex}")
+        self._annex(annex)
         self._signature(r)
 
     def _units(self, r: WeeklyReport) -> None:
@@ -310,7 +322,6 @@ class _Bulletin:
                 labels.percent(u.consistency_rate),
                 u.findings,
                 labels.number(u.deduction),
-                labels.number(u.score),
                 u.new,
                 u.persisting,
                 u.resolved,
@@ -326,7 +337,6 @@ class _Bulletin:
                 t.get("guides_with_findings", 0),
                 labels.percent(t.get("consistency_rate")),
                 sum(u.findings for u in r.units),
-                "",
                 "",
                 sum(u.new for u in r.units),
                 sum(u.persisting for u in r.units),
@@ -344,11 +354,15 @@ class _Bulletin:
             )
         if not groups:
             self.para("本次抽查未发现问题。")
-        for label, rows in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        ranked = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+        for label, rows in ranked[:FIELDS_SHOWN]:
             units = len({d.get("unit") for d in rows})
             self.h2(f"{label}方面。", f"共{len(rows)}个问题，涉及{units}个单位。{_rule_mix(rows)}")
-            for n, d in enumerate(rows[:EXAMPLES_PER_FIELD], start=1):
-                self.para(f"典型问题{n}：{_example(d)}", limit=EXAMPLE_MAX)
+            self.para(f"典型问题：{_example(rows[0])}", limit=EXAMPLE_MAX)
+        rest = ranked[FIELDS_SHOWN:]
+        if rest:
+            others = "、".join(f"{label}方面{len(rows)}个" for label, rows in rest)
+            self.h2("其他问题。", f"{others}，详见附件。")
 
     def _departments(self, r: WeeklyReport) -> None:
         if not r.line_departments:
@@ -374,6 +388,12 @@ class _Bulletin:
         ]
         self.table("行业主管部门地区差异问题情况", DEPT_HEAD, rows, DEPT_WIDTHS)
 
+    def _annex(self, annex: str) -> None:
+        """附件说明: 左空二字; a wrapped name lines up under its own first character."""
+        p = self.para(f"附件：{annex}", indent=False)
+        p.paragraph_format.left_indent = BODY_SIZE * 5
+        p.paragraph_format.first_line_indent = -BODY_SIZE * 3
+
     def _signature(self, r: WeeklyReport) -> None:
         date = labels.cn_date(r.window.end)
         self.para()
@@ -386,10 +406,15 @@ class _Bulletin:
 
 
 # --- texts ----------------------------------------------------------------------------
+def _publishing(r: WeeklyReport) -> list[Mapping[str, Any]]:
+    """The scans of real publishing channels (not ``*`` for regional variance nor the
+    handbook's own lints)."""
+    return [s for s in r.scans if s.get("channel") not in labels.PSEUDO_CHANNELS]
+
+
 def _channels(r: WeeklyReport) -> str:
-    return (
-        "、".join(str(s.get("channel_label") or s.get("channel")) for s in r.scans) or "各发布渠道"
-    )
+    names = (str(s.get("channel_label") or s.get("channel")) for s in _publishing(r))
+    return "、".join(names) or "各发布渠道"
 
 
 def _opening(r: WeeklyReport) -> str:
@@ -401,14 +426,18 @@ def _opening(r: WeeklyReport) -> str:
 
 
 def _scope(r: WeeklyReport) -> list[str]:
-    scans = "；".join(
-        f"{s.get('channel_label') or s.get('channel')}采用{labels.cn_datetime(s['at'])}的扫描结果"
-        f"（{s.get('guides', 0)}份指南）"
-        for s in r.scans
-        if s.get("at") is not None
-    )
+    scans = _publishing(r)
+    by_time: dict[str, list[str]] = {}
+    for sc in scans:
+        when = labels.cn_datetime(sc["at"]) if sc.get("at") is not None else "最近一次"
+        by_time.setdefault(when, []).append(
+            f"{sc.get('channel_label') or sc.get('channel')}（{sc.get('guides', 0)}份）"
+        )
+    used = "；".join(f"{when}扫描的{'、'.join(names)}" for when, names in by_time.items())
     out = [
-        f"本次抽查覆盖{len(r.scans)}个发布渠道：{scans}。" if scans else "本次抽查覆盖各发布渠道。"
+        f"本次抽查覆盖{len(scans)}个发布渠道，采用窗口内各渠道最近一次扫描结果：{used}。"
+        if scans
+        else "本次抽查覆盖各发布渠道。"
     ]
     s = r.sample
     if s is None:
@@ -424,8 +453,8 @@ def _scope(r: WeeklyReport) -> list[str]:
             f"{len(s.guides)}份。使用同一随机种子可复现本次抽样结果。"
         )
     out.append(
-        "手册未作统一规定的本地要素（办理地点、办公时间、咨询电话等）以省级政务服务网为准。"
-        "各单位得分为基础分减去扣分，扣分按问题的规则和严重程度计算，每个单位设扣分上限。"
+        "手册未作统一规定的本地要素（办理地点、办公时间、咨询电话等）以确定的基准渠道为准。"
+        "扣分按问题的规则和严重程度计算，每个单位设扣分上限；排名按得分（基础分减扣分）确定。"
     )
     return out
 

@@ -108,7 +108,9 @@ def page_context(report: WeeklyReport, clean: Sanitizer) -> dict[str, Any]:
         "window": t(report.window.label),
         "generated": labels.cn_datetime(report.generated_at),
         "cards": _cards(report),
-        "scans": [_scan(s, clean) for s in report.scans],
+        "scans": [
+            _scan(s, clean) for s in report.scans if s.get("channel") not in labels.PSEUDO_CHANNELS
+        ],
         "sample": _sample(report, clean),
         "units": [_unit(u, clean) for u in report.units],
         "departments": [_unit(u, clean) for u in report.line_departments],
@@ -281,6 +283,9 @@ def trend_chart(units: Iterable[UnitFigures], clean: Sanitizer) -> dict[str, Any
     """One line per unit over the windows of its trend (oldest first)."""
     units = [u for u in units if any(r is not None for _, r in u.trend)]
     weeks = list(dict.fromkeys(w for u in units for w, _ in u.trend))
+    with_data = {w for u in units for w, r in u.trend if r is not None}
+    while weeks and weeks[0] not in with_data:  # weeks before the first scan show nothing
+        weeks.pop(0)
     rates = [r for u in units for _, r in u.trend if r is not None]
     low = min(0.8, (int(min(rates) * 10) / 10) if rates else 0.8)
     left, top, width, height = 56.0, 16.0, 460.0, 220.0
@@ -292,7 +297,7 @@ def trend_chart(units: Iterable[UnitFigures], clean: Sanitizer) -> dict[str, Any
 
     lines = []
     for i, u in enumerate(units):
-        pts = [point(w, r) for w, r in u.trend if r is not None]
+        pts = [point(w, r) for w, r in u.trend if r is not None and w in weeks]
         lines.append(
             {
                 "label": clean.text(u.unit),

@@ -12,6 +12,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS = {"new": "新发现", "persisting": "持续存在", "resolved": "已整改"}
 CHANNEL_ALL = "*"
+PSEUDO_CHANNELS = frozenset({CHANNEL_ALL, "handbook"})  # not publishing channels
 
 
 def severity_label(code: object) -> str:
