@@ -414,7 +414,10 @@ def test_f9_ten_thousand_rows_stream_within_the_memory_bound(tmp_path: Path) -> 
     assert result["rss_kb"] < 500 * 1024, result
     assert result["formulas"] == 10_000
     with zipfile.ZipFile(path) as z:
-        sheets = sorted(n for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+        sheets = sorted(
+            (n for n in z.namelist() if n.startswith("xl/worksheets/sheet")),
+            key=lambda n: int(re.sub(r"\D", "", n)),
+        )
         unit_sheets = sheets[1:-1]  # summary first, resolved last
         rows = sum(z.read(n).count(b"<row ") - 2 for n in unit_sheets)  # title, header
     assert rows == 10_000
