@@ -310,7 +310,9 @@ def _record_scan(args: argparse.Namespace, result: object, summary: dict[str, ob
             channels=channels,
             checked=[(channel, unit, item) for unit, channel, item in result.checked],
             findings=[
-                finding_data(f, channel_labels=labels, field_labels=fields)
+                finding_data(
+                    f, channel_labels=labels, field_labels=fields, evidence=result.evidence
+                )
                 for f in result.findings
             ],
             units=result.units,
