@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import timeit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +71,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    reference = min(timeit.repeat("sum(range(1000))", number=2000, repeat=7)) / 2000
+    print(f"CPU reference: sum(range(1000)) {reference * 1e6:.1f} µs "
+          "(compare runs by it: the host is shared)")
     vocab = load_field_vocab()
     data = handbook(args.items)
     guides = extract_docx(data, "bench.docx", vocab)
