@@ -3,8 +3,15 @@
 
     python scripts/make_corpus.py --seed 1 --out corpus
     python scripts/make_corpus.py --seed 7 --scale 40 --out /tmp/big   # benchmarks
+    python scripts/make_corpus.py --seed 7 --scale 10 --only web --out /tmp/web  # web pages only
 
 Deterministic: the same seed and scale give the same files and the same truth.json.
+``--only web`` leaves out the DOCX manuals (the slow part: python-docx) and writes a
+``scan.yaml`` for the three web channels beside the handbooks and the registry; the
+truth file then lists the web and handbook guides only. For a 100,000-page corpus see
+bench/bench_scan_scale.py (it replicates the demo corpus's web pages instead: the
+handbook DOCX and the deviation selection grow too slowly here past --scale 20).
+
 The content lives in scripts/corpusgen/items.yaml and units.yaml; see corpus/README.md.
 """
 
@@ -59,11 +66,36 @@ def render(content: Content, guides: list[Guide], out: Path) -> None:
             docx_files.manual(unit, mine, out / f"manuals/{unit.key}.docx")
 
 
-def truth(guides: list[Guide], dropped: list[Guide], seed: int, scale: int) -> dict:
+WEB_SCAN_CONFIG = """\
+# Written by scripts/make_corpus.py --only web: the three web channels, no manuals.
+version: 1
+handbook:
+  - handbook/
+registry: registry.yaml
+source_of_record: province
+channels:
+  province:
+    label: 浙江政务服务网
+    inputs: [web/province/]
+  city:
+    label: 杭州市政府门户网站
+    inputs: [web/city/]
+    not_shown: [code, case_type, online]
+  app:
+    label: 杭州办事服务APP
+    inputs: [web/app/]
+    not_shown: [item_type, time_limit_legal]
+unit_from_filename: '^(?P<unit>[a-z]+[0-9]*)(?:_|\\.)'
+"""
+
+
+def truth(guides: list[Guide], dropped: list[Guide], seed: int, scale: int,
+          only: str | None = None) -> dict:
     return {
         "version": 2,
         "seed": seed,
         "scale": scale,
+        **({"only": only} if only else {}),
         "variation_ids": VARIATIONS,
         "deviation_kinds": deviations.DEVIATION_KINDS,
         "guides": [g.truth() for g in guides],
@@ -71,12 +103,18 @@ def truth(guides: list[Guide], dropped: list[Guide], seed: int, scale: int) -> d
     }
 
 
-def generate(out: Path, *, seed: int = 1, scale: int = 1, clean: bool = False) -> dict:
+def generate(
+    out: Path, *, seed: int = 1, scale: int = 1, clean: bool = False, only: str | None = None
+) -> dict:
     """Write the corpus into ``out`` and return the truth data.
 
     Injected deviations (scripts/corpusgen/deviations.py) edit guides' fields, record
     the findings they must produce, and drop some guides; ``clean`` leaves them out.
+    ``only="web"``: no manuals (planned and injected as usual, so the web pages are the
+    same as in the full corpus, then left out) and a ``scan.yaml`` for the web channels.
     """
+    if only not in (None, "web"):
+        raise ValueError(f"only: {only!r} (supported: 'web')")
     check_labels()
     content = scaled(load_content(), scale)
     guides = plan(content, seed)
@@ -85,7 +123,10 @@ def generate(out: Path, *, seed: int = 1, scale: int = 1, clean: bool = False) -
         guides, dropped = deviations.inject(guides, content, seed, scale=scale)
     deviations.benign(guides, seed)
     renumber(guides)
-    for name in GENERATED:
+    if only == "web":
+        guides = [g for g in guides if g.channel != "manual"]
+        dropped = [g for g in dropped if g.channel != "manual"]
+    for name in GENERATED + (("scan.yaml",) if only else ()):
         target = out / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -93,11 +134,13 @@ def generate(out: Path, *, seed: int = 1, scale: int = 1, clean: bool = False) -
             target.unlink()
     out.mkdir(parents=True, exist_ok=True)
     render(content, guides, out)
-    data = truth(guides, dropped, seed, scale)
+    data = truth(guides, dropped, seed, scale, only)
     (out / "truth.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     (out / "registry.yaml").write_text(dump_yaml(registry(content)), encoding="utf-8")
+    if only == "web":
+        (out / "scan.yaml").write_text(WEB_SCAN_CONFIG, encoding="utf-8")
     return data
 
 
@@ -107,9 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=1, help="generations of units and items")
     parser.add_argument("--out", type=Path, default=Path("corpus"), help="output folder")
     parser.add_argument("--clean", action="store_true", help="no injected deviations")
+    parser.add_argument("--only", choices=["web"], default=None,
+                        help="web: web pages, handbooks, registry and a scan.yaml; no manuals")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    data = generate(args.out, seed=args.seed, scale=args.scale, clean=args.clean)
+    data = generate(args.out, seed=args.seed, scale=args.scale, clean=args.clean, only=args.only)
     counts: dict[str, int] = {}
     for g in data["guides"]:
         counts[g["channel"]] = counts.get(g["channel"], 0) + 1
