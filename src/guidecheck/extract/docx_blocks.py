@@ -113,6 +113,7 @@ class _BlockReader:
         self.fields: list[str] = []  # instruction text of open fields
         self.texts: dict[etree._Element, list[str]] = {}
         self.special: set[etree._Element] = set()  # paragraphs read by _inline()
+        self.complex: set[etree._Element] = set()  # tables _simple_table() leaves to _table()
         self.pprs: dict[etree._Element, etree._Element] = {}  # paragraph → its w:pPr
         self.spans: dict[etree._Element, int] = {}  # cell → w:gridSpan
         self.merges: dict[etree._Element, str] = {}  # cell → w:vMerge
@@ -122,11 +123,14 @@ class _BlockReader:
 
     def prepare(self, body: etree._Element) -> None:
         """One C-level pass: the text of every plain paragraph, and which need the slow path."""
-        special = self.special
+        special, complex_ = self.special, self.complex
         for el in body.iter(*_SPECIAL):
             special.update(el.iterancestors(W_P))
+            complex_.update(el.iterancestors(W_TBL))
             if el.tag == W_TXBX:
                 special.update(el.iter(W_P))
+        for el in body.iter(W_TBL, W_SDT, *_BLOCK_CONTAINERS):
+            complex_.update(el.iterancestors(W_TBL))
         texts, pprs = self.texts, self.pprs
         current: list[str] = []
         for el in body.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH, W_PPR):
@@ -163,7 +167,7 @@ class _BlockReader:
             if tag == W_P:
                 self._paragraph(el, in_table, out)
             elif tag == W_TBL:
-                out.append(self._table(el))
+                out.append(self._simple_table(el) or self._table(el))
             elif tag == W_SDT:
                 if not _is_toc_sdt(el):
                     content = el.find(W_SDTCONTENT)
@@ -280,9 +284,69 @@ class _BlockReader:
                 return True
         return False
 
+    def _simple_table(self, tbl: etree._Element) -> Table | None:
+        """A table of rows of cells of plain paragraphs in one flat pass, as :meth:`_table`
+        reads it; None, before reading anything, for any other table (nested tables,
+        content controls, tracked changes, text boxes, fields, unexpected nesting…)."""
+        if self.toc_fields or tbl in self.complex:
+            return None
+        rows: list[tuple[etree._Element, list[tuple[etree._Element, list[etree._Element]]]]] = []
+        row: tuple[etree._Element, list[tuple[etree._Element, list[etree._Element]]]] | None
+        row = cell = None
+        for el in tbl.iter(W_TR, W_TC, W_P):
+            tag = el.tag
+            if tag == W_P:
+                if cell is None or el.getparent() is not cell[0]:
+                    return None
+                cell[1].append(el)
+            elif tag == W_TC:
+                if row is None or el.getparent() is not row[0]:
+                    return None
+                cell = (el, [])
+                row[1].append(cell)
+            else:
+                if el.getparent() is not tbl:
+                    return None
+                row = (el, [])
+                rows.append(row)
+                cell = None
+        self.tables += 1
+        table = Table(self.tables)
+        out = table.rows
+        spans, merges = self.spans, self.merges
+        texts, pprs, plain = self.texts, self.pprs, self.plain
+        for tr, tcs in rows:
+            trpr = tr.find(W_TRPR)
+            if trpr is not None and trpr.find(W_DEL) is not None:
+                continue
+            col = 1 + to_int(child_val(trpr, "gridBefore"), 0)
+            cells = []
+            for tc, paragraphs in tcs:
+                lines: list[str] = []
+                for p in paragraphs:
+                    text = "".join(texts.get(p, ()))
+                    ppr = pprs.get(p)
+                    style, _, num = plain if ppr is None else self._properties(ppr)
+                    if style.toc or (text[-1:].isdigit() and _looks_like_toc_line(text)):
+                        continue
+                    if num is not None and text.strip():
+                        text = self.numbering.prefix(*num)[0] + text
+                    if "\n" in text:
+                        lines.extend(line for line in text.split("\n") if line.strip())
+                    elif text.strip():
+                        lines.append(text)
+                span = spans.get(tc, 1)
+                cells.append(Cell(col, span, merges.get(tc), lines, []))
+                col += span
+            if cells:
+                out.append(cells)
+        return table
+
     def _table(self, tbl: etree._Element) -> Table:
         self.tables += 1
         table = Table(self.tables)
+        rows = table.rows
+        spans, merges = self.spans, self.merges
         for tr in _rows(tbl):
             trpr = tr.find(W_TRPR)
             if trpr is not None and trpr.find(W_DEL) is not None:
@@ -290,12 +354,47 @@ class _BlockReader:
             col = 1 + to_int(child_val(trpr, "gridBefore"), 0)
             cells = []
             for tc in _cells(tr):
-                cell = self._cell(tc, col)
+                lines = self._plain_cell(tc)
+                if lines is None:
+                    cell = self._cell(tc, col)
+                else:
+                    cell = Cell(col, spans.get(tc, 1), merges.get(tc), lines, [])
                 cells.append(cell)
                 col += cell.span
             if cells:
-                table.rows.append(cells)
+                rows.append(cells)
         return table
+
+    def _plain_cell(self, tc: etree._Element) -> list[str] | None:
+        """The lines of a cell holding only plain paragraphs, as :meth:`_cell` reads them;
+        None for any other cell (nested tables, text boxes, fields, tracked deletions…)."""
+        if self.toc_fields:
+            return None
+        paragraphs = []
+        special = self.special
+        for child in tc:
+            tag = child.tag
+            if tag == W_P:
+                if child in special:
+                    return None
+                paragraphs.append(child)
+            elif tag != W_TCPR:
+                return None
+        lines: list[str] = []
+        texts, pprs, plain = self.texts, self.pprs, self.plain
+        for p in paragraphs:
+            text = "".join(texts.get(p, ()))
+            ppr = pprs.get(p)
+            style, _, num = plain if ppr is None else self._properties(ppr)
+            if style.toc or (text[-1:].isdigit() and _looks_like_toc_line(text)):
+                continue
+            if num is not None and text.strip():
+                text = self.numbering.prefix(*num)[0] + text
+            if "\n" in text:
+                lines.extend(line for line in text.split("\n") if line.strip())
+            elif text.strip():
+                lines.append(text)
+        return lines
 
     def _cell(self, tc: etree._Element, col: int) -> Cell:
         lines: list[str] = []
