@@ -62,6 +62,8 @@ _SKIP_INLINE = frozenset({W_PPR, W_DEL, W_MOVEFROM, W + "proofErr", W + "bookmar
                           W_SDTPR, W + "customXmlPr", W + "moveFromRangeStart",
                           W + "moveFromRangeEnd"})
 _BLOCK_CONTAINERS = frozenset({W + "customXml", W + "ins", W + "moveTo", W_SDTCONTENT})
+_WALK = (W_TR, W_TC, W_P, W_TRPR)
+_WALK_TEXT = (W_T, W_TR, W_TC, W_P, W_TRPR, W_PPR, W_TAB, W_BR, W_CR, W_NBH)
 
 
 @dataclass(slots=True)
@@ -87,8 +89,10 @@ class Cell:
     tables: list[Table]
     text: str = field(init=False, repr=False, compare=False)  # the lines joined, read often
 
-    def __post_init__(self) -> None:
-        self.text = "\n".join(self.lines)
+    def __init__(self, col: int, span: int, merge: str | None, lines: list[str],
+                 tables: list[Table]) -> None:  # by hand: one call less per cell
+        self.col, self.span, self.merge, self.lines, self.tables = col, span, merge, lines, tables
+        self.text = "\n".join(lines)
 
 
 @dataclass(slots=True)
@@ -112,6 +116,7 @@ class _BlockReader:
         self.toc_fields = 0  # open TOC fields
         self.fields: list[str] = []  # instruction text of open fields
         self.texts: dict[etree._Element, list[str]] = {}
+        self.current: list[str] = []  # text of the last paragraph read by _read_texts()
         self.special: set[etree._Element] = set()  # paragraphs read by _inline()
         self.complex: set[etree._Element] = set()  # tables _simple_table() leaves to _table()
         self.pprs: dict[etree._Element, etree._Element] = {}  # paragraph → its w:pPr
@@ -122,7 +127,8 @@ class _BlockReader:
         self.plain: _Properties = (style, style.heading, style.num)  # a paragraph without w:pPr
 
     def prepare(self, body: etree._Element) -> None:
-        """One C-level pass: the text of every plain paragraph, and which need the slow path."""
+        """C-level passes over rare elements: which paragraphs and tables need the slow path,
+        cell spans and merges."""
         special, complex_ = self.special, self.complex
         for el in body.iter(*_SPECIAL):
             special.update(el.iterancestors(W_P))
@@ -131,9 +137,29 @@ class _BlockReader:
                 special.update(el.iter(W_P))
         for el in body.iter(W_TBL, W_SDT, *_BLOCK_CONTAINERS):
             complex_.update(el.iterancestors(W_TBL))
+        self._prepare_cells(body)
+
+    def read_body(self, body: etree._Element) -> list[Block]:
+        """The body's blocks; each top-level table read in one pass with its text."""
+        out: list[Block] = []
+        for el in body:
+            if el.tag == W_TBL:
+                table = self._walk_table(el, with_text=True)
+                if table is not None:
+                    out.append(table)
+                    continue
+            self._read_texts(el)
+            self._block(el, out, False)
+        return out
+
+    def _read_texts(self, el: etree._Element) -> None:
+        """One C-level pass: the text of every paragraph in ``el`` and its w:pPr.
+
+        A w:t outside any paragraph joins the paragraph before it in document
+        order, so the paragraph being filled carries over from call to call."""
         texts, pprs = self.texts, self.pprs
-        current: list[str] = []
-        for el in body.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH, W_PPR):
+        current = self.current
+        for el in el.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH, W_PPR):
             tag = el.tag
             if tag == W_P:
                 current = texts[el] = []
@@ -144,7 +170,7 @@ class _BlockReader:
                     pprs[parent] = el  # Word writes the properties first
             elif el.getparent().tag == W_R:  # not a tab stop in w:pPr
                 current.append("\t" if tag == W_TAB else "-" if tag == W_NBH else "\n")
-        self._prepare_cells(body)
+        self.current = current
 
     def _prepare_cells(self, body: etree._Element) -> None:
         """Span and vertical merge of every cell that has them (most cells have neither)."""
@@ -163,19 +189,22 @@ class _BlockReader:
     def blocks(self, container: etree._Element, out: list[Block], *,
                in_table: bool = False) -> list[Block]:
         for el in container:
-            tag = el.tag
-            if tag == W_P:
-                self._paragraph(el, in_table, out)
-            elif tag == W_TBL:
-                out.append(self._simple_table(el) or self._table(el))
-            elif tag == W_SDT:
-                if not _is_toc_sdt(el):
-                    content = el.find(W_SDTCONTENT)
-                    if content is not None:
-                        self.blocks(content, out, in_table=in_table)
-            elif tag in _BLOCK_CONTAINERS:
-                self.blocks(el, out, in_table=in_table)
+            self._block(el, out, in_table)
         return out
+
+    def _block(self, el: etree._Element, out: list[Block], in_table: bool) -> None:
+        tag = el.tag
+        if tag == W_P:
+            self._paragraph(el, in_table, out)
+        elif tag == W_TBL:
+            out.append(self._walk_table(el, with_text=False) or self._table(el))
+        elif tag == W_SDT:
+            if not _is_toc_sdt(el):
+                content = el.find(W_SDTCONTENT)
+                if content is not None:
+                    self.blocks(content, out, in_table=in_table)
+        elif tag in _BLOCK_CONTAINERS:
+            self.blocks(el, out, in_table=in_table)
 
     def _paragraph(self, p: etree._Element, in_table: bool, out: list[Block]) -> None:
         index = 0 if in_table else self._next_paragraph()
@@ -284,39 +313,62 @@ class _BlockReader:
                 return True
         return False
 
-    def _simple_table(self, tbl: etree._Element) -> Table | None:
+    def _walk_table(self, tbl: etree._Element, *, with_text: bool) -> Table | None:
         """A table of rows of cells of plain paragraphs in one flat pass, as :meth:`_table`
-        reads it; None, before reading anything, for any other table (nested tables,
-        content controls, tracked changes, text boxes, fields, unexpected nesting…)."""
+        reads it (and, ``with_text``, the text of its paragraphs as :meth:`_read_texts`);
+        None, before any number is drawn, for any other table (nested tables, content
+        controls, tracked changes, text boxes, fields, unexpected nesting…)."""
         if self.toc_fields or tbl in self.complex:
             return None
-        rows: list[tuple[etree._Element, list[tuple[etree._Element, list[etree._Element]]]]] = []
-        row: tuple[etree._Element, list[tuple[etree._Element, list[etree._Element]]]] | None
-        row = cell = None
-        for el in tbl.iter(W_TR, W_TC, W_P):
+        rows: list[list] = []  # [w:tr, [(w:tc, [w:p…])…], its w:trPr or None]
+        row: list | None = None
+        cell: tuple[etree._Element, list[etree._Element]] | None = None
+        texts, pprs = self.texts, self.pprs
+        current = self.current
+        mark = len(current)
+        for el in tbl.iter(*(_WALK_TEXT if with_text else _WALK)):
             tag = el.tag
-            if tag == W_P:
+            if tag == W_T:
+                current.append(el.text or "")
+            elif tag == W_P:
                 if cell is None or el.getparent() is not cell[0]:
+                    del self.current[mark:]
                     return None
                 cell[1].append(el)
+                if with_text:
+                    current = texts[el] = []
             elif tag == W_TC:
                 if row is None or el.getparent() is not row[0]:
+                    del self.current[mark:]
                     return None
                 cell = (el, [])
                 row[1].append(cell)
-            else:
+            elif tag == W_TR:
                 if el.getparent() is not tbl:
+                    del self.current[mark:]
                     return None
-                row = (el, [])
+                row = [el, [], None]
                 rows.append(row)
                 cell = None
+            elif tag == W_TRPR:
+                if row is not None and row[2] is None and el.getparent() is row[0]:
+                    row[2] = el  # the row's first w:trPr, as tr.find(W_TRPR)
+            elif tag == W_PPR:
+                if el.getprevious() is None and (parent := el.getparent()).tag == W_P:
+                    pprs[parent] = el
+            elif el.getparent().tag == W_R:
+                current.append("\t" if tag == W_TAB else "-" if tag == W_NBH else "\n")
+        if with_text:
+            self.current = current
+        return self._plain_table(rows)
+
+    def _plain_table(self, rows: list[list]) -> Table:
         self.tables += 1
         table = Table(self.tables)
         out = table.rows
         spans, merges = self.spans, self.merges
         texts, pprs, plain = self.texts, self.pprs, self.plain
-        for tr, tcs in rows:
-            trpr = tr.find(W_TRPR)
+        for _, tcs, trpr in rows:
             if trpr is not None and trpr.find(W_DEL) is not None:
                 continue
             col = 1 + to_int(child_val(trpr, "gridBefore"), 0)
@@ -474,4 +526,4 @@ def read_blocks(parts: DocxParts) -> list[Block]:
         return []
     reader = _BlockReader(parts)
     reader.prepare(body)
-    return reader.blocks(body, [])
+    return reader.read_body(body)
