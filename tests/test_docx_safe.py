@@ -440,3 +440,34 @@ def test_read_errors_are_only_invalid_upload_on_mutations(vocab: FieldVocab) -> 
             extract_docx(mutated, "m.docx", vocab)
         except InvalidUpload:
             pass
+
+
+TRIM_STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:styles xmlns:w="{W_NS}">
+<w:style w:type="table" w:styleId="Grid"><w:name w:val="Table Grid"/><w:tblPr/></w:style>
+<w:style w:type="paragraph" w:styleId="H1"><w:name w:val="heading 1"/></w:style>
+<w:style w:type="character" w:styleId="Strong"><w:name w:val="Strong"/></w:style>
+<w:style w:styleId="Plain" w:type='paragraph'><w:name w:val="a > b"/></w:style>
+<w:style w:type="numbering" w:styleId="List"/>
+</w:styles>"""
+
+
+def _style_ids(styles: etree._Element) -> list[str]:
+    return [st.get(f"{{{W_NS}}}styleId") for st in styles]
+
+
+def test_unread_styles_are_cut_before_parsing() -> None:
+    parts = open_docx(package(SIMPLE_BODY, styles=TRIM_STYLES), "x.docx")
+    assert parts.styles is not None and _style_ids(parts.styles) == ["H1", "Plain"]
+
+
+@pytest.mark.parametrize("variant", [
+    TRIM_STYLES.replace("<w:style w:type=\"character\"", "<!-- c --><w:style w:type=\"character\""),
+    TRIM_STYLES.replace('w:styleId="Grid">', 'w:styleId="Grid"><w:style w:type="paragraph"/>'),
+    TRIM_STYLES.replace('w:styleId="Strong"', f'w:styleId="Strong" xmlns:w="{W_NS}"'),
+])
+def test_styles_parsed_whole_where_cutting_is_not_exact(variant: str) -> None:
+    """Comments, nested styles, own namespace declarations: nothing is cut."""
+    parts = open_docx(package(SIMPLE_BODY, styles=variant), "x.docx")
+    assert parts.styles is not None
+    assert _style_ids(parts.styles) == ["Grid", "H1", "Strong", "Plain", "List"]

@@ -317,7 +317,8 @@ def _drop_unread_styles(data: bytes) -> bytes:
     or processing instructions (so every ``<`` opens a tag), ``w`` bound once,
     on the root, to the WordprocessingML namespace, ``w:style`` elements not
     nested and without namespace declarations of their own. Anything else is
-    parsed whole, as is a trimmed part that does not parse.
+    parsed whole, as is a trimmed part that does not parse. (What is cut is
+    never parsed: a broken table style no longer makes the file unreadable.)
     """
     if b"<!--" in data or b"<![CDATA[" in data or data.find(b"<?", 1) >= 0:
         return data
