@@ -296,6 +296,19 @@ def test_c2_nine_megabyte_single_line_page_is_fast(vocab: FieldVocab) -> None:
     assert lines(guides[0])["name"] == ["测试事项"]
 
 
+@pytest.mark.timeout(120)
+def test_c2_nine_megabyte_table_of_label_cells_is_linear(vocab: FieldVocab) -> None:
+    """Every cell a known label and none a value (took ~38 s on a loaded machine)."""
+    labels = ["事项名称", "申请材料", "受理条件", "办理时限", "收费标准", "办理地点"]
+    row = "<tr>" + "".join(f"<td>{label}</td>" for label in labels) + "</tr>"
+    page = f"<html><body><table>{row * 72_000}</table></body></html>".encode()
+    assert len(page) > 9_000_000 and b"\n" not in page
+    start = time.process_time()
+    with pytest.raises(NoGuideFound):  # labels without values: no guide, and quickly
+        extract_html(page, "labels.html", vocab)
+    assert time.process_time() - start < 20
+
+
 @pytest.mark.parametrize("data", [b"<!-- nothing but a comment -->", b"<?xml version='1.0'?>"])
 def test_c3_markup_the_parser_rejects_is_a_clear_error(vocab: FieldVocab, data: bytes) -> None:
     with pytest.raises(InvalidUpload) as info:

@@ -82,8 +82,11 @@ def _group(found: list[_Found]) -> list[Group]:
     """Split the page's fields into guides where the first label comes round again."""
     groups: list[list[_Found]] = []
     current: list[_Found] = []
+    keys: dict[str, str] = {}  # label → label_key (labels come round on a page)
     for item in found:
-        if len(current) >= 3 and label_key(item.field.label) == label_key(current[0].field.label):
+        if len(current) >= 3 and _cached_key(keys, item.field.label) == _cached_key(
+            keys, current[0].field.label
+        ):
             groups.append(current)
             current = []
         current.append(item)
@@ -91,6 +94,13 @@ def _group(found: list[_Found]) -> list[Group]:
         groups.append(current)
     several = len(groups) > 1  # then each guide is titled by the heading above it
     return [(g[0].heading if several else None, [f.field for f in g]) for g in groups]
+
+
+def _cached_key(keys: dict[str, str], label: str) -> str:
+    key = keys.get(label)
+    if key is None:
+        key = keys[label] = label_key(label)
+    return key
 
 
 def _known(fields: Iterable[RawField]) -> int:

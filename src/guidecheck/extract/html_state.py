@@ -196,7 +196,8 @@ class _State:
             return None
         text = self._texts.get(el)
         if text is None:
-            text = self._texts[el] = _squash(_text(el))
+            # a leaf's text is its .text (one XPath string() less per cell)
+            text = self._texts[el] = _squash(_text(el) if len(el) else el.text or "")
         return text
 
     def _label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
@@ -249,7 +250,9 @@ class _State:
     # ----- values and fields ------------------------------------------------------------
 
     def render(self, parts: Iterable[object]) -> list[str]:
-        if type(parts) is list and len(parts) == 1:
+        if type(parts) is list and len(parts) <= 1:
+            if not parts:
+                return []
             el = parts[0]
             if not isinstance(el, str) and len(el) == 0:  # type: ignore[arg-type]
                 return self._render_leaf(el)  # type: ignore[arg-type]
@@ -326,11 +329,15 @@ class _State:
         *,
         keep_empty: bool = False,
     ) -> RawField | None:
-        table = self.header_table(parts)
+        table = self.header_table(parts) if parts else None
         lines = table.lines if table is not None else self.render(parts)
         if not lines and not keep_empty and table is None:
             return None
-        first = next((p for p in parts if _tag(p)), anchor)
+        first = anchor
+        for part in parts:
+            if _tag(part):
+                first = part
+                break
         field = RawField(label=label, key=key, lines=lines, location=self.location(first))
         if table is not None:
             field.rows, field.row_locations = table.rows, table.row_locations
