@@ -68,20 +68,21 @@ class Assembler:
         text = para.text
         if not text.strip():
             return
-        loc = Location(source=self.source, paragraph=para.index)
         label = parse_label(self.vocab, text, strong=para.heading is not None or para.bold,
                              open_kind=self._open_kind())
         if label is not None:
-            self._start_field(label, loc)
+            self._start_field(label, Location(source=self.source, paragraph=para.index))
             return
         level = self._heading_level(para, following)
         if level is not None:
             self.open = None
-            self.events.append(Heading(level, title_of(text), loc))
+            self.events.append(Heading(level, title_of(text),
+                                       Location(source=self.source, paragraph=para.index)))
         elif self.open is not None and not self._titles_next_item(text, following):
             self.open.lines.extend(line for line in text.split("\n") if line.strip())
         elif len(text.strip()) <= 60 and not SENTENCE.search(text.strip()[-1:]):
-            self.events.append(Candidate(title_of(text), loc))
+            self.events.append(Candidate(title_of(text),
+                                         Location(source=self.source, paragraph=para.index)))
 
     def _titles_next_item(self, text: str, following: list[Block]) -> bool:
         """A short line right before "事项名称：…" is the next item's title, not a value."""
@@ -131,8 +132,7 @@ class Assembler:
     def table(self, table: Table) -> None:
         if not table.rows:
             return
-        if any(lookup(self.vocab, c.text) == "name" for row in table.rows for c in row
-               if len(c.lines) == 1):
+        if self._has_name_cell(table):
             self.events.append(TableStart())
         attach = self.open if self.open is not None and self.open.key == "materials" else None
         if is_header_row(self.vocab, table.rows[0]):
@@ -141,6 +141,14 @@ class Assembler:
         else:
             self._key_values(table)
         self.open = None
+
+    def _has_name_cell(self, table: Table) -> bool:
+        field_for_label = self.vocab.field_for_label
+        for row in table.rows:
+            for c in row:
+                if len(c.lines) == 1 and field_for_label(c.text) == "name":
+                    return True
+        return False
 
     def _loc(self, table: Table, row: int, cell: int | None = None) -> Location:
         return Location(source=self.source, table=table.index, row=row, cell=cell)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from guidecheck.extract.docx_blocks import Cell
 from guidecheck.vocab import FieldVocab
@@ -33,7 +34,9 @@ def strip_enumerator(text: str) -> str:
     return _ENUM.sub("", text, count=1)
 
 
+@lru_cache(maxsize=4096)
 def enum_level(text: str) -> int | None:
+    """Outline level of a leading enumerator ("一、" → 1); memoized: list lines repeat."""
     for pattern, level in _ENUM_LEVEL:
         if pattern.match(text):
             return level
@@ -47,6 +50,7 @@ class Vocab:
         self.vocab = vocab
         self._fields: dict[str, str | None] = {}
         self._columns: dict[str, str | None] = {}
+        self.labels: dict[tuple[str, bool, str | None], Label | None] = {}  # parse_label
 
     def field_for_label(self, label: str) -> str | None:
         try:
@@ -79,7 +83,19 @@ class Label:
 
 def parse_label(vocab: Vocab, text: str, *, strong: bool,
                  open_kind: str | None) -> Label | None:
-    """A labelled line: "标签：值", "标签：" or (when ``strong``) a bare known label."""
+    """A labelled line: "标签：值", "标签：" or (when ``strong``) a bare known label.
+
+    Memoized per document (the same labels and step lines recur in every item);
+    the Label returned is shared, never changed."""
+    key = (text, strong, open_kind)
+    try:
+        return vocab.labels[key]
+    except KeyError:
+        label = vocab.labels[key] = _parse_label(vocab, text, strong, open_kind)
+        return label
+
+
+def _parse_label(vocab: Vocab, text: str, strong: bool, open_kind: str | None) -> Label | None:
     body = strip_enumerator(text)
     enumerated = body != text.lstrip()
     m = _LABEL_SPLIT.match(body)
