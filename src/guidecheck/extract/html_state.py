@@ -112,6 +112,16 @@ def _table_rows(table: etree._Element) -> Iterator[etree._Element]:
             yield from child.iterchildren("tr")
 
 
+def _child_indexes(parent: etree._Element) -> dict[object, int]:
+    """Each child's 1-based position among its parent's children of the same tag."""
+    counts: dict[object, int] = {}
+    out: dict[object, int] = {}
+    for child in parent:
+        tag = child.tag
+        out[child] = counts[tag] = counts.get(tag, 0) + 1
+    return out
+
+
 @dataclass(slots=True)
 class _Found:
     field: RawField
@@ -167,6 +177,7 @@ class _State:
         self._keys = memo.keys
         self._columns = memo.columns
         self._cell_labels: dict[_Cell, tuple[str, str | None] | None] = {}
+        self._indexes: dict[object, dict[object, int]] = {}  # parent → child → nth of its tag
 
     # ----- labels -------------------------------------------------------------------
 
@@ -397,10 +408,16 @@ class _State:
             if node in self.tables:
                 steps.append(f"table[{self.tables[node]}]")
                 break
-            tag = _tag(node)
-            index = 1 + sum(1 for _ in node.itersiblings(tag, preceding=True))
-            steps.append(f"{tag}[{index}]")
-            node = node.getparent()
+            parent = node.getparent()
+            if parent is None:
+                index = 1 + sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+            else:
+                indexes = self._indexes.get(parent)
+                if indexes is None:
+                    indexes = self._indexes[parent] = _child_indexes(parent)
+                index = indexes[node]
+            steps.append(f"{_tag(node)}[{index}]")
+            node = parent
         return ">".join(reversed(steps))
 
     # ----- implemented by the block walk and the table reader ------------------------------
