@@ -12,10 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import make_corpus  # noqa: E402
-import yaml  # noqa: E402
-from corpusgen import deviations  # noqa: E402
-from corpusgen.wording import VARIATIONS, chinese_number  # noqa: E402
+import make_corpus
+import yaml
+from corpusgen import deviations
+from corpusgen.wording import VARIATIONS, chinese_number
 
 FIELD_KEYS = {
     "name", "code", "item_type", "implementing_body", "line_department", "legal_basis",

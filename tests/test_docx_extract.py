@@ -7,8 +7,8 @@ for numbering, tracked changes, text boxes, TOC, merged cells, nested tables).
 from __future__ import annotations
 
 import pytest
-
 from docx_factory import NUMBERING, W_NS, p, package, tbl, tc
+
 from guidecheck.extract.docx import extract_docx, format_number, read_blocks
 from guidecheck.extract.raw import RawField, RawGuide
 from guidecheck.model import Location

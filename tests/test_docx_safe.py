@@ -18,13 +18,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docx_factory import (
+    DOCM_CT,
+    STRICT_W_NS,
+    W_NS,
+    content_types,
+    deflate_bomb_part,
+    document_xml,
+    many_entries_zip,
+    overlapping_zip,
+    p,
+    package,
+    read_parts,
+    rels,
+    replace_parts,
+    set_declared_size,
+    zip_bytes,
+)
 from lxml import etree
 
-from docx_factory import (
-    DOCM_CT, STRICT_W_NS, W_NS, content_types, deflate_bomb_part, document_xml,
-    many_entries_zip, overlapping_zip, p, package, read_parts, rels, replace_parts,
-    set_declared_size, zip_bytes,
-)
 from guidecheck.errors import InvalidUpload
 from guidecheck.extract.docx import extract_docx
 from guidecheck.read.docx_safe import DocxLimits, open_docx, parse_xml, xml_parser
@@ -192,7 +204,7 @@ def listener() -> Iterator[tuple[int, list[str]]]:
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             seen.append(self.path)
             self.send_response(200)
             self.end_headers()
@@ -353,7 +365,6 @@ def test_d13_malformed_xml() -> None:
 
 def test_d14_python_docx_file_word_style(vocab: FieldVocab) -> None:
     import docx
-
     from docx_factory import from_document
 
     doc = docx.Document()

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from rulecases import build_guide, build_value
 
 from guidecheck.attribute.variance import regional_variance
 from guidecheck.compare.difference import Difference
@@ -13,7 +14,6 @@ from guidecheck.compare.engine import FindingMaker, Settings, compare_guides, is
 from guidecheck.compare.findings import Finding
 from guidecheck.model import Guide
 from guidecheck.vocab import load_catalog, load_equivalents, load_field_vocab
-from rulecases import build_guide, build_value
 
 CODE = "许可-00077-006-01"
 UNITS = ("西湖区", "拱墅区")

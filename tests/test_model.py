@@ -7,7 +7,15 @@ import dataclasses
 import pytest
 
 from guidecheck.model import (
-    FIELD_KEYS, Guide, Location, Material, MaterialList, TextValue, TimeLimit, TimeUnit, to_data,
+    FIELD_KEYS,
+    Guide,
+    Location,
+    Material,
+    MaterialList,
+    TextValue,
+    TimeLimit,
+    TimeUnit,
+    to_data,
 )
 
 DOC = Location(source="corpus/manuals/xihu.docx")

@@ -181,7 +181,7 @@ class ExtraField:
     value: TextValue
 
 
-FieldValue = Union[
+FieldValue = Union[  # noqa: UP007 (a runtime alias; X | Y of classes needs 3.10 at import)
     TextValue, ListValue, TimeLimit, Fee, LegalBasis, MaterialList, Visits, Online, Phones
 ]
 

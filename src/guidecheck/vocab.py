@@ -21,6 +21,7 @@ import yaml
 
 from guidecheck.compare.catalog import Catalog, parse_catalog
 from guidecheck.compare.equivalence import Equivalents, parse_equivalents
+from guidecheck.compare.lints.vocab import LintVocab, parse_lint_vocab
 from guidecheck.compare.suppress import Suppressions, parse_suppressions
 from guidecheck.errors import ConfigError
 from guidecheck.model import FIELD_KEYS
@@ -175,9 +176,6 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     """Load and check the rule catalog ``catalog.yaml``."""
     path = (directory or rules_dir()) / "catalog.yaml"
     return parse_catalog(_load_yaml(path), str(path))
-
-
-from guidecheck.compare.lints.vocab import LintVocab, parse_lint_vocab
 
 
 @functools.lru_cache(maxsize=8)

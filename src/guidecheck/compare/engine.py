@@ -38,6 +38,7 @@ from guidecheck.model import (
     HANDBOOK,
     Fee,
     FieldValue,
+    Guide,
     LegalBasis,
     ListValue,
     MaterialList,
@@ -47,7 +48,6 @@ from guidecheck.model import (
     TimeLimit,
     Visits,
 )
-from guidecheck.model import Guide
 
 UNKNOWN_UNIT = "未识别单位"
 HANDBOOK_LABEL = "标准化手册"

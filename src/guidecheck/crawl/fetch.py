@@ -345,7 +345,7 @@ class Fetcher:
                     timeout=(min(s.connect_timeout, remaining), min(s.read_timeout, remaining)),
                     verify=s.ca_bundle or True,
                 )
-            except Exception as exc:  # noqa: BLE001 - every network failure becomes an outcome
+            except Exception as exc:
                 error = classify_exception(exc)
                 return out(error, f"{ERROR_TEXT.get(error, error)}：{current}（{type(exc).__name__}）")
             try:
@@ -377,7 +377,7 @@ class Fetcher:
                 return out(None, body=body)
             except _Failure as failure:
                 return out(failure.error, failure.detail or f"{ERROR_TEXT.get(failure.error, failure.error)}：{current}")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 error = classify_exception(exc)
                 return out(error, f"{ERROR_TEXT.get(error, error)}：{current}（{type(exc).__name__}）")
             finally:

@@ -167,8 +167,8 @@ class Assembler:
              col_fields: dict[int, RawField | None]) -> _Materials | None:
         lead = 0
         outer: RawField | None = None
-        while lead < len(cells) and (cells[lead].merge == "continue" and cells[lead].col in
-                                     col_fields or not cells[lead].text.strip()):
+        while lead < len(cells) and ((cells[lead].merge == "continue" and cells[lead].col in
+                                     col_fields) or not cells[lead].text.strip()):
             outer = col_fields.get(cells[lead].col) or outer
             lead += 1
         rest = cells[lead:]

@@ -152,14 +152,14 @@ class _BlockReader:
             self._block(el, out, False)
         return out
 
-    def _read_texts(self, el: etree._Element) -> None:
-        """One C-level pass: the text of every paragraph in ``el`` and its w:pPr.
+    def _read_texts(self, block: etree._Element) -> None:
+        """One C-level pass: the text of every paragraph in ``block`` and its w:pPr.
 
         A w:t outside any paragraph joins the paragraph before it in document
         order, so the paragraph being filled carries over from call to call."""
         texts, pprs = self.texts, self.pprs
         current = self.current
-        for el in el.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH, W_PPR):
+        for el in block.iter(W_P, W_T, W_TAB, W_BR, W_CR, W_NBH, W_PPR):
             tag = el.tag
             if tag == W_P:
                 current = texts[el] = []

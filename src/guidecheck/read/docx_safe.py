@@ -151,7 +151,7 @@ def _check_end_record(data: bytes, source: str, limits: DocxLimits) -> None:
 def _open_zip(data: bytes, source: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - zipfile raises many types on hostile input
+    except Exception as exc:
 
         raise _bad(source, f"文件已损坏，无法作为 DOCX 打开（{_short(exc)}），"
                            "请重新获取原文件或用 Word 修复后另存为 .docx") from exc
@@ -244,7 +244,7 @@ class _PartReader:
         try:
             with self.zf.open(info) as member:
                 size = _read_into(member, chunks, cap + 1)
-        except Exception as exc:  # noqa: BLE001 - BadZipFile, zlib.error, EOFError, …
+        except Exception as exc:
             raise _bad(self.source, f"文件已损坏（{info.filename}：{_corruption(exc)}），"
                                     "请重新获取原文件或用 Word 修复后另存为 .docx") from exc
         if size > cap:

@@ -79,7 +79,7 @@ class ScanStore:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> ScanStore:  # noqa: PYI034 (py310: no typing.Self)
+    def __enter__(self) -> ScanStore:
         return self
 
     def __exit__(self, *exc: object) -> None:

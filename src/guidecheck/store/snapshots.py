@@ -191,7 +191,7 @@ class SnapshotStore:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> SnapshotStore:  # noqa: PYI034 (py310: no typing.Self)
+    def __enter__(self) -> SnapshotStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
