@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from guidecheck.attribute.registry import Registry, RegistryItem, Unit, load_registry  # noqa: E402
-from guidecheck.attribute.variance import regional_variance  # noqa: E402
-from guidecheck.compare.engine import FindingMaker, compare_guides  # noqa: E402
-from guidecheck.compare.lints import run_lints  # noqa: E402
-from guidecheck.model import HANDBOOK, Guide, MaterialList, Phones  # noqa: E402
-from guidecheck.scan import (  # noqa: E402
+from guidecheck.attribute.registry import Registry, load_registry
+from guidecheck.attribute.variance import regional_variance
+from guidecheck.compare.engine import FindingMaker, compare_guides
+from guidecheck.compare.lints import run_lints
+from guidecheck.model import HANDBOOK, Guide, MaterialList, Phones
+from guidecheck.scan import (
     _settings,
     _tasks,
     assign_units,
@@ -40,7 +40,7 @@ from guidecheck.scan import (  # noqa: E402
     load_config,
     run_scan,
 )
-from guidecheck.vocab import load_equivalents, load_lint_vocab  # noqa: E402
+from guidecheck.vocab import load_equivalents, load_lint_vocab
 
 CONFIG = ROOT / "corpus" / "scan.yaml"
 

@@ -53,8 +53,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from guidecheck import scan as scan_mod  # noqa: E402
-from guidecheck.scan import load_config, run_scan  # noqa: E402
+from guidecheck import scan as scan_mod
+from guidecheck.scan import load_config, run_scan
 
 DEMO = ROOT / "corpus"
 CHANNELS = ("province", "city", "app")

@@ -26,12 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpusgen import deviations, docx_files, web  # noqa: E402
-from corpusgen.guides import (  # noqa: E402
-    Guide, dump_yaml, load_vocab_labels, plan, registry, renumber,
+from corpusgen import deviations, docx_files, web
+from corpusgen.guides import (
+    Guide,
+    dump_yaml,
+    load_vocab_labels,
+    plan,
+    registry,
+    renumber,
 )
-from corpusgen.spec import Content, load_content, scaled  # noqa: E402
-from corpusgen.wording import VARIATIONS  # noqa: E402
+from corpusgen.spec import Content, load_content, scaled
+from corpusgen.wording import VARIATIONS
 
 GENERATED = ("handbook", "web", "manuals", "registry.yaml", "truth.json")
 RULES = Path(__file__).resolve().parent.parent / "rules" / "fields.yaml"

@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpusgen import deviations, docx_files, web, week2  # noqa: E402
-from corpusgen.guides import plan, renumber  # noqa: E402
-from corpusgen.spec import load_content, scaled  # noqa: E402
-from make_corpus import truth  # noqa: E402
+from corpusgen import deviations, docx_files, web, week2
+from corpusgen.guides import plan, renumber
+from corpusgen.spec import load_content, scaled
+from make_corpus import truth
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("handbook", "web", "manuals", "registry.yaml", "scan.yaml", "suppressions.yaml")

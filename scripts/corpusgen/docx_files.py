@@ -22,9 +22,20 @@ from . import ooxml
 from .guides import Guide
 from .spec import Department, Unit
 from .wording import (
-    FORM_TEXT, Wording, chinese_number, citations_text, cjk_gap_positions, copies_text,
-    copy_kind, fee_text, necessity_text, numbered, online_text, phones_text, time_plain,
-    time_text, visits_text,
+    FORM_TEXT,
+    Wording,
+    chinese_number,
+    citations_text,
+    cjk_gap_positions,
+    copies_text,
+    copy_kind,
+    fee_text,
+    necessity_text,
+    online_text,
+    phones_text,
+    time_plain,
+    time_text,
+    visits_text,
 )
 
 # Materials table headers: the wording varies between handbooks.

@@ -11,15 +11,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
 from . import boilerplate
 from .guides import Guide
 from .wording import (
-    FORM_TEXT, FULLWIDTH, Wording, citations_text, cjk_gap_positions, copies_text, copy_kind,
-    fee_text, halfwidth_brackets, necessity_text, numbered, numbering_style, online_text,
-    phones_text, time_text, trailing, visits_text,
+    FORM_TEXT,
+    FULLWIDTH,
+    Wording,
+    citations_text,
+    cjk_gap_positions,
+    copies_text,
+    copy_kind,
+    fee_text,
+    halfwidth_brackets,
+    necessity_text,
+    numbered,
+    numbering_style,
+    online_text,
+    phones_text,
+    time_text,
+    trailing,
+    visits_text,
 )
 
 # Labels per channel and key: the first is the channel's usual label, the others synonyms.

@@ -9,7 +9,8 @@ benign variation it applies, so tests can later assert none is flagged.
 from __future__ import annotations
 
 import random
-from typing import Any, Sequence, TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

@@ -42,7 +42,7 @@ from guidecheck.compare.suppress import Suppressed, Suppression
 from guidecheck.crawl.config import CrawlConfig, parse_crawl_config
 from guidecheck.errors import ConfigError, GuidecheckError
 from guidecheck.extract.files import ReadError, extract_bytes, extract_file, iter_files
-from guidecheck.model import HANDBOOK, FIELD_KEYS, Guide
+from guidecheck.model import FIELD_KEYS, HANDBOOK, Guide
 from guidecheck.vocab import (
     load_catalog,
     load_equivalents,
@@ -280,7 +280,7 @@ def _extract_chunk(tasks: Sequence[tuple[Any, ...]]) -> tuple[list[Guide], list[
                 guides.extend(extract_file(Path(path), channel=channel, vocab=vocab))
         except GuidecheckError as exc:
             errors.append(ReadError(path, str(getattr(exc, "reason", None) or exc)))
-        except Exception as exc:  # noqa: BLE001 - a broken file must never stop the scan
+        except Exception as exc:
             errors.append(ReadError(path, f"抽取时出错（{type(exc).__name__}: {exc}），请报告此文件"))
     return guides, errors
 
