@@ -8,6 +8,7 @@ lint's rule code; the engine maps them to the catalog rule of that code.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from guidecheck.model import Guide, ListValue, Location, MaterialList, TextValue
 from guidecheck.normalize.text import clean
 
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,21 @@ def text_entries(guide: Guide, fields: tuple[str, ...]) -> Iterator[Entry]:
             yield from list_entries(field, value)
         elif isinstance(value, TextValue):
             yield Entry(field, value.text, value.raw, value.location)
+
+
+def raw_text(guide: Guide, fields: tuple[str, ...]) -> str:
+    """All text of ``fields`` in one string, spaces and zero-width characters removed: a
+    cheap pre-filter — a CJK phrase found in an entry's ``clean()`` form is found here too."""
+    parts: list[str] = []
+    for field in fields:
+        value = getattr(guide, field)
+        if isinstance(value, MaterialList):
+            parts.extend(f"{m.name}\n{m.note or ''}" for m in value.items)
+        elif isinstance(value, ListValue):
+            parts.extend(value.items)
+        elif isinstance(value, TextValue):
+            parts.append(value.text)
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", "\n".join(parts)))
 
 
 def without_trailing_paren(text: str) -> str:
