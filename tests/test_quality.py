@@ -69,7 +69,8 @@ def test_findings_json_scores_the_same(tmp_path, truth, registry):
     from guidecheck.cli import main
 
     out = tmp_path / "findings.json"
-    code = main(["scan", str(CORPUS / "scan.yaml"), "-o", str(out), "--quiet"])
+    code = main(["scan", str(CORPUS / "scan.yaml"), "-o", str(out), "--quiet",
+                 "--store", str(tmp_path / "guidecheck.db")])
     assert code in (0, 1)
     findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
     report = score(findings, truth, registry=registry)

@@ -31,7 +31,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any],
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        code = main(["scan", str(CORPUS / "scan.yaml"), "-o", str(out), "--jobs", "2"])
+        code = main(["scan", str(CORPUS / "scan.yaml"), "-o", str(out), "--jobs", "2",
+                     "--store", str(out.with_name("guidecheck.db"))])
     return code, json.loads(out.read_text(encoding="utf-8")), buf.getvalue()
 
 
