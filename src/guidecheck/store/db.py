@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -397,3 +398,61 @@ def process_alive(pid: int, start: str | None) -> bool:
     if fields[0] in ("Z", "X"):
         return False  # killed, not yet reaped
     return start is None or len(fields) <= 19 or fields[19] == start
+
+
+def open_database(
+    path: Path,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    allow_network_fs: bool = False,
+    mounts: str | None = None,
+) -> sqlite3.Connection:
+    """Open (create, migrate) the store database; refuse a damaged file or a network path.
+
+    ``allow_network_fs`` turns the network-filesystem refusal into a warning and uses a
+    rollback journal instead of WAL. ``mounts`` replaces /proc/mounts (tests).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wal = check_filesystem(path, allow_network=allow_network_fs, mounts=mounts)
+    conn = connect(path, busy_timeout_ms=busy_timeout_ms, wal=wal)
+    try:
+        quick_check(conn, path)
+        with translated(path):
+            migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class Database:
+    """One store database: a connection, a lock, and write transactions."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT), errors translated."""
+        with self._lock, translated(self.path):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                raise

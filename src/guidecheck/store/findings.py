@@ -17,12 +17,9 @@ scan covered them, so "the latest scan of each channel" works for them too.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,13 +42,8 @@ class ScanRun:
     summary: Mapping[str, Any] = field(default_factory=dict)
 
 
-class ScanStore:
+class ScanStore(db.Database):
     """Scan runs in the store database. Open with :meth:`open`; close (or ``with``)."""
-
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
-        self.path = path
-        self._conn = conn
-        self._lock = threading.RLock()
 
     @classmethod
     def open(
@@ -63,40 +55,13 @@ class ScanStore:
     ) -> ScanStore:
         """Open (create, migrate) the database; refuse a damaged file or a network path."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wal = db.check_filesystem(path, allow_network=allow_network_fs)
-        conn = db.connect(path, busy_timeout_ms=busy_timeout_ms, wal=wal)
-        try:
-            db.quick_check(conn, path)
-            with translated(path):
-                db.migrate(conn, path)
-        except BaseException:
-            conn.close()
-            raise
+        conn = db.open_database(
+            path, busy_timeout_ms=busy_timeout_ms, allow_network_fs=allow_network_fs
+        )
         return cls(path, conn)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
 
     def __enter__(self) -> ScanStore:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, translated(self.path):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        self._conn.execute("ROLLBACK")
-                raise
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock, translated(self.path):

@@ -17,13 +17,11 @@ The store is thread-safe: one connection, every call under one lock.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import socket
 import sqlite3
-import threading
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -148,13 +146,11 @@ def _encoding_fields(decided: Any) -> tuple[str | None, str | None]:
     return decided.encoding, json.dumps(info, ensure_ascii=False)
 
 
-class SnapshotStore:
+class SnapshotStore(db.Database):
     """The snapshot database. Open with :meth:`open`; close (or use ``with``) when done."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
-        self.path = path
-        self._conn = conn
-        self._lock = threading.RLock()
+        super().__init__(path, conn)
         self._url_ids: dict[str, int] = {}
         self._pid = os.getpid()
         self._pid_start = db.process_start(self._pid)
@@ -176,45 +172,22 @@ class SnapshotStore:
         uses a rollback journal instead of WAL. ``mounts`` replaces /proc/mounts (tests).
         """
         path = Path(path)
-        wal = db.check_filesystem(path, allow_network=allow_network_fs, mounts=mounts)
-        conn = db.connect(path, busy_timeout_ms=busy_timeout_ms, wal=wal)
-        try:
-            db.quick_check(conn, path)
-            with translated(path):
-                db.migrate(conn, path)
-        except BaseException:
-            conn.close()
-            raise
+        conn = db.open_database(
+            path,
+            busy_timeout_ms=busy_timeout_ms,
+            allow_network_fs=allow_network_fs,
+            mounts=mounts,
+        )
         return cls(path, conn)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
 
     def __enter__(self) -> SnapshotStore:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def connection(self) -> sqlite3.Connection:
         """The raw connection, for read-only reporting and tests; hold no transaction."""
         return self._conn
 
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT), errors translated."""
-        with self._lock, translated(self.path):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        self._conn.execute("ROLLBACK")
-                raise
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock, translated(self.path):
