@@ -19,6 +19,7 @@ from __future__ import annotations
 from guidecheck.compare.difference import Difference
 from guidecheck.model import TimeLimit, TimeUnit
 from guidecheck.normalize.numerals import format_number
+from guidecheck.normalize.timelimit import UNIT_TEXT
 
 _UNIT_CLASS = {
     TimeUnit.WORKING_DAY: "working_day",
@@ -29,14 +30,6 @@ _UNIT_CLASS = {
     TimeUnit.YEAR: "month",
 }
 _TO_BASE = {TimeUnit.YEAR: 12.0}
-_UNIT_TEXT = {
-    TimeUnit.WORKING_DAY: "个工作日",
-    TimeUnit.DAY: "日",
-    TimeUnit.CALENDAR_DAY: "个自然日",
-    TimeUnit.HOUR: "小时",
-    TimeUnit.MONTH: "个月",
-    TimeUnit.YEAR: "年",
-}
 
 Meaning = tuple[str, float, str | None]  # (category, amount, unit class)
 
@@ -61,7 +54,7 @@ def display(limit: TimeLimit) -> str:
         return "无法定时限"
     if limit.amount is None:
         return limit.raw
-    unit = _UNIT_TEXT[limit.unit] if limit.unit else ""
+    unit = UNIT_TEXT[limit.unit] if limit.unit else ""
     return f"{format_number(limit.amount)}{unit}"
 
 

@@ -8,6 +8,16 @@ from guidecheck.model import Location, TimeLimit, TimeUnit
 from guidecheck.normalize.numerals import arabize
 from guidecheck.normalize.text import clean
 
+UNIT_TEXT = {
+    TimeUnit.WORKING_DAY: "个工作日",
+    TimeUnit.DAY: "日",
+    TimeUnit.CALENDAR_DAY: "个自然日",
+    TimeUnit.HOUR: "小时",
+    TimeUnit.MONTH: "个月",
+    TimeUnit.YEAR: "年",
+}
+"""How each unit is written after its number, for display (15个工作日)."""
+
 _IMMEDIATE = re.compile(r"即办|即来即办|当场办结|当场办理|当场|即时办结|即时办理|立即办结|立即办理|即审即办|立等可取|当即办结")
 _NO_STATUTORY = re.compile(r"无法定|无时限|没有法定|法律未规定|法律法规未规定|^(?:无|不适用|/|-|—|--|——)$")
 _AMOUNT = re.compile(

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from guidecheck.compare.difference import Difference
 from guidecheck.compare.lints.vocab import LintVocab
 from guidecheck.model import Guide, TimeLimit, TimeUnit
+from guidecheck.normalize.timelimit import UNIT_TEXT
 
 CODE = "GC804"
 FIELDS = ("time_limit_promised", "time_limit_legal")
@@ -37,14 +38,6 @@ _FIXED_SPAN = {
     TimeUnit.HOUR: (1 / 24, 1 / 24),
     TimeUnit.MONTH: (28.0, 31.0),
     TimeUnit.YEAR: (365.0, 366.0),
-}
-_UNIT_NAMES = {
-    TimeUnit.WORKING_DAY: "个工作日",
-    TimeUnit.DAY: "日",
-    TimeUnit.CALENDAR_DAY: "个自然日",
-    TimeUnit.HOUR: "小时",
-    TimeUnit.MONTH: "个月",
-    TimeUnit.YEAR: "年",
 }
 
 
@@ -97,7 +90,7 @@ def describe(limit: Limit) -> str:
     if unit is None:
         return "即办"
     number = int(amount) if float(amount).is_integer() else amount
-    return f"{number}{_UNIT_NAMES[unit]}"
+    return f"{number}{UNIT_TEXT[unit]}"
 
 
 def check(guide: Guide, vocab: LintVocab) -> Iterator[Difference]:
