@@ -22,6 +22,8 @@ A scan config channel may carry::
           retries: 3
           max_depth: 20
           max_urls_per_host: 50000
+          ca_bundle: certs/province-chain.pem  # PEM bundle (intermediate + root) used as the
+                                               # trust store for this channel; never verify=False
 
 and the scan config may carry a top-level ``crawl:`` with ``concurrency`` (workers for
 the whole run), ``robots_retry`` (seconds before a failed robots.txt is asked again),
@@ -66,7 +68,8 @@ class FetchSettings:
     max_sleep: float = 10.0
     """A Retry-After longer than this defers the host instead of sleeping in a worker."""
     ca_bundle: str | None = None
-    """Extra CA bundle (e.g. a missing intermediate); verification is never turned off."""
+    """A PEM CA bundle passed as requests' ``verify=`` (e.g. root + the intermediate a site
+    fails to send); it replaces the default store for this channel. Verification is never off."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -48,7 +48,8 @@ ERROR_TEXT = {
     "incomplete_body": "页面传输不完整",
     "redirect_loop": "重定向循环或次数过多",
     "redirect_out_of_scope": "重定向到配置范围以外（或 https→http 降级），未跟随",
-    "tls_verify": "TLS 证书无法验证",
+    "tls_verify": "TLS 证书无法验证（证书链不完整或签发机构不受信任）",
+    "tls_self_signed": "TLS 证书为自签名，不受信任",
     "tls_expired": "TLS 证书已过期",
     "tls_hostname": "TLS 证书与域名不符",
     "tls_protocol": "TLS 协议版本或握手失败",
@@ -185,6 +186,8 @@ def _tls_class(text: str) -> str:
     low = text.lower()
     if "expired" in low:
         return "tls_expired"
+    if "self-signed certificate" in low or "self signed certificate" in low:
+        return "tls_self_signed"
     if "hostname mismatch" in low or "doesn't match" in low or "not valid for" in low:
         return "tls_hostname"
     if any(k in low for k in ("wrong_version", "unsupported protocol", "protocol_version",

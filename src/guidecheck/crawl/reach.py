@@ -48,6 +48,7 @@ REASON_NAMES = {
     "redirect_loop": "重定向循环",
     "redirect_out_of_scope": "重定向出渠道范围",
     "tls_verify": "证书校验失败",
+    "tls_self_signed": "证书为自签名",
     "tls_expired": "证书过期",
     "tls_hostname": "证书域名不符",
     "tls_protocol": "TLS 协议错误",
