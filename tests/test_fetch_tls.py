@@ -24,6 +24,7 @@ trustme = pytest.importorskip("trustme")
 
 from guidecheck.crawl.config import FetchSettings, parse_channel_crawl
 from guidecheck.crawl.fetch import ERROR_TEXT, Fetcher
+from guidecheck.errors import ConfigError
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -208,6 +209,14 @@ def test_a19_missing_intermediate_then_fixed_by_channel_ca_bundle(pki, tmp_path)
     assert fixed.ok and fixed.status == 200, (fixed.error, fixed.detail)
     assert verifies == [pki["root_inter"]]
     assert srv.gets() == ["/page"]  # the only GET the server ever answered: verified
+
+
+def test_missing_ca_bundle_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="ca_bundle: 找不到证书文件"):
+        parse_channel_crawl("province", {
+            "list_pages": ["https://127.0.0.1:1/"], "guides": "/guide/",
+            "ca_bundle": str(tmp_path / "nope.pem"),
+        })
 
 
 def _tls10_context(pki_tmp: Path) -> ssl.SSLContext:

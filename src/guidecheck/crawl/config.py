@@ -285,7 +285,10 @@ def parse_channel_crawl(
         if key in data:
             changes[attr] = _number(data[key], f"{where}.{key}", integer=integer)
     if "ca_bundle" in data:
-        changes["ca_bundle"] = str(data["ca_bundle"])
+        bundle = str(data["ca_bundle"])
+        if not Path(bundle).is_file():  # requests would fail every page with an OSError
+            raise _fail(f"{where}.ca_bundle", f"找不到证书文件 {bundle}（PEM：中间证书 + 根证书）")
+        changes["ca_bundle"] = bundle
     fetch = replace(fetch, **changes)
 
     ints = {}
