@@ -20,7 +20,7 @@ _ARABIC = re.compile(r"^\d+(?:\.\d+)?$")
 # Measure words after which a numeral run is a number.
 _UNITS = (
     "个工作日|工作日|个自然日|自然日|日历日|个小时|小时|个月|个|份|日|天|月|年|周|条|款|项|次|"
-    "元|角|万元|页|张|本|件|名|岁|倍|层|套|组|户|类|章|节|步|级|号|公里|米|平方米|分钟"
+    "元|角|万元|页|张|本|件|名|岁|倍|层|楼|室|栋|幢|套|组|户|类|章|节|步|级|号|公里|米|平方米|分钟"
 )
 _NUMBER_IN_TEXT = re.compile(
     f"(?P<pre>第)?(?P<run>[{CN_NUMERAL_CHARS}]+)(?=(?P<unit>{_UNITS}))"
