@@ -367,28 +367,14 @@ class _BlockReader:
         table = Table(self.tables)
         out = table.rows
         spans, merges = self.spans, self.merges
-        texts, pprs, plain = self.texts, self.pprs, self.plain
         for _, tcs, trpr in rows:
             if trpr is not None and trpr.find(W_DEL) is not None:
                 continue
             col = 1 + to_int(child_val(trpr, "gridBefore"), 0)
             cells = []
             for tc, paragraphs in tcs:
-                lines: list[str] = []
-                for p in paragraphs:
-                    text = "".join(texts.get(p, ()))
-                    ppr = pprs.get(p)
-                    style, _, num = plain if ppr is None else self._properties(ppr)
-                    if style.toc or (text[-1:].isdigit() and _looks_like_toc_line(text)):
-                        continue
-                    if num is not None and text.strip():
-                        text = self.numbering.prefix(*num)[0] + text
-                    if "\n" in text:
-                        lines.extend(line for line in text.split("\n") if line.strip())
-                    elif text.strip():
-                        lines.append(text)
                 span = spans.get(tc, 1)
-                cells.append(Cell(col, span, merges.get(tc), lines, []))
+                cells.append(Cell(col, span, merges.get(tc), self._lines_of(paragraphs), []))
                 col += span
             if cells:
                 out.append(cells)
@@ -432,6 +418,10 @@ class _BlockReader:
                 paragraphs.append(child)
             elif tag != W_TCPR:
                 return None
+        return self._lines_of(paragraphs)
+
+    def _lines_of(self, paragraphs: list[etree._Element]) -> list[str]:
+        """The lines of a cell's plain paragraphs: numbering put back, TOC lines left out."""
         lines: list[str] = []
         texts, pprs, plain = self.texts, self.pprs, self.plain
         for p in paragraphs:
