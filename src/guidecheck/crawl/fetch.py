@@ -28,6 +28,7 @@ from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions as u3
+from requests.structures import CaseInsensitiveDict
 
 from guidecheck.crawl.config import FetchSettings
 from guidecheck.crawl.urls import host_of, is_downgrade
@@ -236,6 +237,37 @@ def classify_exception(exc: BaseException) -> str:
     return "connection_error"
 
 
+class _LeanSession(requests.Session):
+    """A :class:`requests.Session` whose ``request()`` skips what the crawler's GETs never
+    use: no body, params, auth or per-request cookies, and ``trust_env`` is off, so
+    ``prepare_request``'s merging (a fresh copy of the cookie jar per request, netrc,
+    environment proxies) is not needed. Session headers, session cookies (sent, and
+    kept from responses by :meth:`send`), hooks, ``verify`` and the mounted adapters
+    behave as with a plain Session. Anything else falls back to the full path.
+    About half of requests' per-request CPU on a 64 KB page over loopback."""
+
+    def request(self, method: str, url: Any, *args: Any, headers: Any = None, timeout: Any = None,
+                verify: Any = None, stream: Any = None, allow_redirects: bool = True,
+                **kwargs: Any) -> requests.Response:
+        if args or self.trust_env or any(v is not None for v in kwargs.values()):
+            return super().request(method, url, *args, headers=headers, timeout=timeout,
+                                   verify=verify, stream=stream,
+                                   allow_redirects=allow_redirects, **kwargs)
+        merged = CaseInsensitiveDict(self.headers)
+        if headers:
+            merged.update(headers)
+        for key in [k for k, v in merged.items() if v is None]:
+            del merged[key]  # a None header removes a session default, as in merge_setting
+        prepared = requests.PreparedRequest()
+        prepared.prepare(method=method.upper(), url=url, headers=merged, cookies=self.cookies,
+                         hooks=self.hooks)
+        return self.send(
+            prepared, timeout=timeout, allow_redirects=allow_redirects,
+            proxies=dict(self.proxies), stream=self.stream if stream is None else stream,
+            verify=self.verify if verify is None else verify, cert=self.cert,
+        )
+
+
 class Fetcher:
     """Bounded GETs over one shared :class:`requests.Session` (thread-safe to share)."""
 
@@ -251,7 +283,7 @@ class Fetcher:
 
     @staticmethod
     def _session(pool_size: int) -> requests.Session:
-        session = requests.Session()
+        session = _LeanSession()
         adapter = requests.adapters.HTTPAdapter(
             pool_connections=max(10, pool_size), pool_maxsize=pool_size, max_retries=0
         )
