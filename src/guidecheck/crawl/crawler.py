@@ -19,11 +19,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import queue
 import threading
 import time
 import zlib
 from collections import Counter, deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -403,6 +404,9 @@ def crawl(
     busy: Counter[str] = Counter()
     limits = {h: c.concurrency for c in config.channels for h in c.hosts}
     buffered = 0
+    # Workers hand finished futures back through this queue (cheaper per page than
+    # concurrent.futures.wait(), which installs a waiter on every in-flight future).
+    finished: queue.SimpleQueue[Future[_Result]] = queue.SimpleQueue()
     try:
         with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="crawl") as pool:
             while True:
@@ -414,13 +418,15 @@ def crawl(
                         ready.setdefault(host_of(entry.url), deque()).append(entry)
                     buffered += len(claimed)
                 for host in list(ready):
-                    queue = ready[host]
-                    while queue and len(inflight) < config.concurrency and busy[host] < limits.get(host, 1):
-                        entry = queue.popleft()
+                    waiting = ready[host]
+                    while waiting and len(inflight) < config.concurrency and busy[host] < limits.get(host, 1):
+                        entry = waiting.popleft()
                         buffered -= 1
                         busy[host] += 1
-                        inflight[pool.submit(job.process, run, entry)] = entry
-                    if not queue:
+                        future = pool.submit(job.process, run, entry)
+                        inflight[future] = entry
+                        future.add_done_callback(finished.put)
+                    if not waiting:
                         del ready[host]
                 if not inflight:
                     if buffered:
@@ -432,14 +438,20 @@ def crawl(
                         break
                     time.sleep(min(max(due, 0.02), 0.5))
                     continue
-                done, _ = wait(list(inflight), timeout=0.5, return_when=FIRST_COMPLETED)
+                try:
+                    done = [finished.get(timeout=0.5)]
+                except queue.Empty:
+                    continue
+                while not finished.empty():
+                    done.append(finished.get_nowait())
                 for future in done:
                     entry = inflight.pop(future)
                     busy[host_of(entry.url)] -= 1
                     result = future.result()
                     errors += _account(summary, result, deferred)
-                bar.update(done=summary.pages, errors=errors, pending=len(inflight) + buffered,
-                           deferred=len(deferred))
+                if bar.enabled:
+                    bar.update(done=summary.pages, errors=errors,
+                               pending=len(inflight) + buffered, deferred=len(deferred))
     finally:
         bar.close()
         job.close()

@@ -9,7 +9,8 @@ query parameters sorted, unsafe characters percent-encoded once (never twice).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
@@ -27,8 +28,13 @@ _SAFE_QUERY = "/:@!$'()*+,;-._~?"
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "ftp:", "file:")
 
 
+@lru_cache(maxsize=16384)
 def host_of(url: str) -> str:
-    """``host`` or ``host:port`` (default ports dropped), lower-case."""
+    """``host`` or ``host:port`` (default ports dropped), lower-case.
+
+    Cached: the crawler asks for the host of each URL several times (claim, policy
+    slot, scope, robots), and urlsplit is the costly part.
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     try:
@@ -87,7 +93,9 @@ def in_scope(url: str, hosts: Iterable[str]) -> bool:
     """An http(s) URL on one of the configured hosts (``host`` or ``host:port``)."""
     if not url.lower().startswith(("http://", "https://")):
         return False
-    return host_of(url) in set(hosts)
+    if not isinstance(hosts, Collection) or isinstance(hosts, str):
+        hosts = set(hosts)
+    return host_of(url) in hosts
 
 
 def is_downgrade(source: str, target: str) -> bool:
