@@ -19,6 +19,8 @@ from guidecheck.extract.html_clean import (
 from guidecheck.extract.html_state import _State
 
 _MISSING = object()
+WIDE_BLOCK = 16
+"""Children from which :meth:`_Blocks.is_hot` first tests the block's whole text."""
 
 
 class _Blocks(_State):
@@ -84,6 +86,9 @@ class _Blocks(_State):
         known = hot.get(el)
         if known is not None:
             return known
+        if len(el) >= WIDE_BLOCK and not self.may_hold_label(_text(el)):
+            hot[el] = False  # a list of links, say: one look at its whole text
+            return False
         hit = self._hit
         text = el.text
         found = bool(text) and hit(text)

@@ -7,6 +7,7 @@ in :mod:`guidecheck.extract.html`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ from guidecheck.extract.html_clean import (
 )
 from guidecheck.extract.raw import RawField
 from guidecheck.model import Location
-from guidecheck.vocab import FieldVocab
+from guidecheck.vocab import FieldVocab, label_key
 
 KEY_CACHE_SIZE = 50_000
 """Label lookups remembered across pages (per vocabulary)."""
@@ -132,13 +133,17 @@ class _Memo:
     """Label → key and header → material column lookups, shared by the pages read
     with one vocabulary (the same strings come round on every page)."""
 
-    __slots__ = ("columns", "keys", "max_label", "vocab")
+    __slots__ = ("columns", "keys", "label_chars", "max_label", "vocab")
 
     def __init__(self, vocab: FieldVocab) -> None:
         self.vocab = vocab
         self.keys: dict[str, str | None] = {}
         self.columns: dict[str, str | None] = {}
         self.max_label = vocab.longest_label + 6
+        self.label_chars = tuple(
+            {frozenset(label_key(label)) for spec in vocab.fields.values() for label in spec.labels}
+        )
+        """The characters of each known label's lookup form (see :func:`may_hold_label`)."""
 
 
 _MEMOS: dict[int, _Memo] = {}
@@ -175,6 +180,7 @@ class _State:
         self._labels: dict[object, tuple[str, str | None] | None] = {}
         self._texts: dict[object, str] = {}
         self._keys = memo.keys
+        self._label_chars = memo.label_chars
         self._columns = memo.columns
         self._cell_labels: dict[_Cell, tuple[str, str | None] | None] = {}
         self._indexes: dict[object, dict[object, int]] = {}  # parent → child → nth of its tag
@@ -192,6 +198,19 @@ class _State:
                 self._keys.clear()
             key = self._keys[text] = self.vocab.field_for_label(_NUMBERING.sub("", text))
             return key
+
+    def may_hold_label(self, text: str) -> bool:
+        """False when no part of ``text`` can be a known label or hold a colon.
+
+        A sound pre-test for a large block's whole text (one C call gets it): a text
+        part that is a known label contains, after width folding, every character of
+        that label's lookup form (:func:`~guidecheck.vocab.label_key` only drops
+        characters), so when no label's characters are all in the block, no part is one.
+        """
+        if "：" in text or ":" in text:
+            return True
+        chars = set(unicodedata.normalize("NFKC", text))
+        return any(label <= chars for label in self._label_chars)
 
     def label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
         """``(label, key)`` when the element as a whole is a label, else None."""
