@@ -48,9 +48,11 @@ _LABEL_DROP = re.compile(r"[\s:：*＊※·•|│\u200b-\u200d\u2060\ufeff]+")
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def label_key(label: str) -> str:
     """Normal form of a label for lookup: width-folded, no spaces/colons/markers,
-    no trailing parenthetical ("承诺办结时限（工作日）" → "承诺办结时限")."""
+    no trailing parenthetical ("承诺办结时限（工作日）" → "承诺办结时限"). Cached: the
+    same few hundred labels come round on every page."""
     s = unicodedata.normalize("NFKC", label)
     s = _LABEL_DROP.sub("", s)
     stripped = _TRAILING_PAREN.sub("", s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from guidecheck.model import Citation, LegalBasis, Location
@@ -63,8 +64,10 @@ def _segments(text: str) -> list[str]:
     return [s for s in (p.strip() for p in out) if s]
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def parse_citations(text: str) -> tuple[Citation, ...]:
-    """Laws and article numbers, in order; articles deduplicated per law, laws merged."""
+    """Laws and article numbers, in order; articles deduplicated per law, laws merged.
+    Cached (the result is immutable): a legal basis repeats on every page of an item."""
     laws: dict[str, list[int]] = {}
     current: str | None = None
     for segment in _segments(fold(text)):

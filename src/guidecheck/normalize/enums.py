@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from guidecheck.model import Location, Online, Visits
@@ -15,13 +16,18 @@ _ZERO_VISITS = re.compile(r"零跑|不跑|无需到(?:现场|窗口)|不用跑|�
 
 def parse_visits(raw: str, location: Location) -> Visits:
     """``0次``/``零次``/``0`` → 0; ``1次``/``一次``/``最多跑一次`` → 1; else count None."""
+    return Visits(raw=raw, count=_visit_count(raw), location=location)
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _visit_count(raw: str) -> int | None:
     text = arabize(clean(raw))
     m = _VISIT_COUNT.search(text) or _VISIT_BARE.match(text)
     if m:
-        return Visits(raw=raw, count=int(m.group(1)), location=location)
+        return int(m.group(1))
     if _ZERO_VISITS.search(text):
-        return Visits(raw=raw, count=0, location=location)
-    return Visits(raw=raw, count=None, location=location)
+        return 0
+    return None
 
 
 _NOT_ONLINE = re.compile(r"^否|不支持|不可|不能|暂不|无法|仅(?:限)?(?:窗口|现场|线下)|不提供|^无$|^不$")
@@ -47,6 +53,12 @@ def parse_depth(text: str) -> int | None:
 def parse_online(raw: str, location: Location) -> Online:
     """Available (是/网上办理/全程网办 vs 否/仅窗口办理/不支持) and depth (Ⅰ–Ⅳ → 1–4).
     A stated depth (any of Ⅰ–Ⅳ) implies available, as the demo corpus's truth has it."""
+    available, depth = _online_parts(raw)
+    return Online(raw=raw, available=available, depth=depth, location=location)
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _online_parts(raw: str) -> tuple[bool | None, int | None]:
     text = clean(raw).upper()
     depth = parse_depth(text)
     available: bool | None = None
@@ -56,4 +68,4 @@ def parse_online(raw: str, location: Location) -> Online:
         available = True
     elif "窗口" in text or "现场" in text:
         available = False
-    return Online(raw=raw, available=available, depth=depth, location=location)
+    return available, depth

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 from guidecheck.model import Fee, Location
 from guidecheck.normalize.numerals import arabize, format_number
@@ -47,14 +49,20 @@ def extract_basis(text: str) -> str | None:
 def parse_fee(raw: str, location: Location, *, basis: str | None = None) -> Fee:
     """Parse a fee text; ``basis`` (from a 收费依据 label) wins over one found in the text.
     ``free`` is None when the text says neither free nor an amount."""
+    return Fee(raw=raw, location=location, **_fee_parts(raw, basis))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _fee_parts(raw: str, basis: str | None) -> dict[str, Any]:
+    """The :class:`Fee` attributes but raw and location (cached; callers only unpack it)."""
     text = arabize(clean(raw))
     head, found_basis = _split_basis(text)
     if basis:
         head, found_basis = text, clean(basis)
     values = _amounts(head)
     if _FREE.search(head) or _FREE_WHOLE.match(head) or (values and not any(values)):
-        return Fee(raw=raw, free=True, basis=found_basis, location=location)
+        return {"free": True, "basis": found_basis}
     amounts = tuple(dict.fromkeys(f"{format_number(v)}元" for v in values if v))
     if amounts or _CHARGED.match(head):
-        return Fee(raw=raw, free=False, amounts=amounts, basis=found_basis, location=location)
-    return Fee(raw=raw, free=None, basis=found_basis, location=location)
+        return {"free": False, "amounts": amounts, "basis": found_basis}
+    return {"free": None, "basis": found_basis}

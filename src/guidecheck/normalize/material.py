@@ -235,6 +235,11 @@ def _is_sequence(cells: Sequence[str]) -> bool:
 def classify_column(cells: Sequence[str], *, share: float = 0.6) -> str | None:
     """The attribute a column's content shows (``copy_kind``, ``form``, ``necessity``,
     ``count``, ``index``, ``source``), or None when its cells are free text."""
+    return _column_kind(tuple(cells), share)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _column_kind(cells: tuple[str, ...], share: float) -> str | None:
     kinds = list(map(classify_cell, cells))
     filled = [c for c, k in zip(cells, kinds) if k is not None]
     if not filled:
@@ -299,8 +304,18 @@ def _row_parts(cells: tuple[tuple[str, str], ...]) -> _Parts | None:
     return _cell_parts(mapping).over(base)
 
 
+MaterialParts = _Parts
+"""What a text states about one material, apart from its raw text and location:
+``parts.material(raw=…, location=…)`` is the :class:`Material`."""
+
+
+def parts_from_cells(cells: Mapping[str, str]) -> MaterialParts | None:
+    """:func:`material_from_cells` without raw text and location (cached, immutable)."""
+    return _row_parts(tuple(sorted(cells.items())))
+
+
 def material_from_cells(cells: Mapping[str, str], *, raw: str, location: Location) -> Material | None:
     """One material from a table row given as attribute → cell text; None without a name.
     Cells win over what the name cell itself says (居民身份证（原件）)."""
-    parts = _row_parts(tuple(sorted(cells.items())))
+    parts = parts_from_cells(cells)
     return parts.material(raw=raw, location=location) if parts else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from guidecheck.model import Location, Phones
@@ -37,8 +38,9 @@ def _normalize(m: re.Match[str]) -> str | None:
     return digits
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def normalize_phones(text: str) -> tuple[str, ...]:
-    """Every phone number in a text, normalized, in order, deduplicated."""
+    """Every phone number in a text, normalized, in order, deduplicated (cached)."""
     numbers = (_normalize(m) for m in _PHONE.finditer(fold(text)))
     return tuple(dict.fromkeys(n for n in numbers if n))
 

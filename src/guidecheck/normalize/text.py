@@ -39,8 +39,9 @@ def remove_control_chars(s: str) -> str:
     return _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def fold(s: str) -> str:
-    """NFKC width folding with zero-width and control characters removed."""
+    """NFKC width folding with zero-width and control characters removed (cached)."""
     s = _NBSP_ENTITY.sub(" ", s)
     s = unicodedata.normalize("NFKC", s)
     return _CONTROL.sub("", _ZERO_WIDTH.sub("", s))
@@ -141,6 +142,13 @@ def split_entries(lines: Iterable[str], *, arrows: bool = False) -> list[str]:
     """Entries of a list field in comparison form: one per line, several numbered
     entries or ``；``-separated sentences on a line split, ``→`` split when
     ``arrows``; numbering and trailing ``。；`` removed; empty entries dropped."""
+    return list(_entries(tuple(lines), arrows))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _entries(lines: tuple[str, ...], arrows: bool) -> tuple[str, ...]:
+    """:func:`split_entries`, cached on the whole value: a channel's pages repeat
+    the same conditions and process steps item after item."""
     separators = "；;→" if arrows else "；;"
     out: list[str] = []
     for line in lines:
@@ -150,7 +158,7 @@ def split_entries(lines: Iterable[str], *, arrows: bool = False) -> list[str]:
                 entry = clean(strip_numbering(part))
                 if entry:
                     out.append(entry)
-    return out
+    return tuple(out)
 
 
 _VALUE_SEPARATORS = re.compile(r"[\s;；,，、]+")
@@ -158,5 +166,10 @@ _VALUE_SEPARATORS = re.compile(r"[\s;；,，、]+")
 
 def split_values(text: str) -> list[str]:
     """Values of a field that lists short tokens (codes): split on whitespace and separators."""
+    return list(_values(text))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _values(text: str) -> tuple[str, ...]:
     parts = (clean(p) for p in _VALUE_SEPARATORS.split(fold(text)))
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
 
 from guidecheck.model import Location, TimeLimit, TimeUnit
 from guidecheck.normalize.numerals import arabize
@@ -49,24 +51,32 @@ def parse_time_limit(
 ) -> TimeLimit:
     """Parse a time limit; ``default_unit`` applies to a bare number (from a label
     such as 承诺办结时限（工作日））. Unparsed: amount and unit None, never raises."""
+    return TimeLimit(raw=raw, location=location, **_time_parts(raw, default_unit))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _time_parts(raw: str, default_unit: TimeUnit | None) -> dict[str, Any]:
+    """The :class:`TimeLimit` attributes ``raw`` states, but raw and location (cached;
+    callers only unpack the mapping)."""
     text = arabize(clean(raw))
     m = _AMOUNT.search(text)
     if m:
         amount = _number(m.group(1))
         unit = TimeUnit.WORKING_DAY if m.group(3) else _UNITS[m.group(2)]
         if amount == 0 and _IMMEDIATE.search(text):
-            return TimeLimit(raw=raw, immediate=True, location=location)
-        return TimeLimit(raw=raw, amount=amount, unit=unit, location=location)
+            return {"immediate": True}
+        return {"amount": amount, "unit": unit}
     if _IMMEDIATE.search(text):
-        return TimeLimit(raw=raw, immediate=True, location=location)
+        return {"immediate": True}
     if _NO_STATUTORY.search(text):
-        return TimeLimit(raw=raw, no_statutory=True, location=location)
+        return {"no_statutory": True}
     bare = _BARE_NUMBER.match(text)
     if bare:
-        return TimeLimit(raw=raw, amount=_number(bare.group(1)), unit=default_unit, location=location)
-    return TimeLimit(raw=raw, location=location)
+        return {"amount": _number(bare.group(1)), "unit": default_unit}
+    return {}
 
 
+@functools.lru_cache(maxsize=1 << 10)
 def unit_from_label(label: str) -> TimeUnit | None:
     """The unit a label states in parentheses: 承诺办结时限（工作日） → working_day."""
     m = _LABEL_UNIT.search(label)
