@@ -35,9 +35,10 @@ from guidecheck.normalize.enums import parse_online, parse_visits
 from guidecheck.normalize.fee import parse_fee
 from guidecheck.normalize.material import (
     CONTENT_ATTRIBUTES,
+    MaterialParts,
     classify_column,
-    material_from_cells,
     parse_material_line,
+    parts_from_cells,
 )
 from guidecheck.normalize.phone import parse_phones
 from guidecheck.normalize.text import clean, split_entries, split_values
@@ -87,6 +88,8 @@ def _first_wins(
     kept = fields[0]
     value = parse(kept)
     notes = [note_unparsed(kept)] if unparsed(value) and not _is_blank(kept) else []
+    if len(fields) == 1:
+        return value, notes
     others = [f for f in fields[1:] if clean(f.text) != clean(kept.text)]
     if others:
         meaning = to_data(value, semantic=True)
@@ -97,9 +100,15 @@ def _first_wins(
 
 
 def _build_text(key: str, fields: Sequence[RawField]) -> Built:
-    preferred = _PREFERRED_LABELS.get(key, ())
-    ordered = sorted(fields, key=lambda f: label_key(f.label) not in preferred)
-    return _first_wins(ordered, _text_value, lambda v: False)
+    preferred = _PREFERRED_LABELS.get(key)
+    ordered = fields
+    if preferred and len(fields) > 1:
+        ordered = sorted(fields, key=lambda f: label_key(f.label) not in preferred)
+    return _first_wins(ordered, _text_value, _never)
+
+
+def _never(value: Any) -> bool:
+    return False
 
 
 def _build_list(key: str, fields: Sequence[RawField]) -> Built:
@@ -107,7 +116,7 @@ def _build_list(key: str, fields: Sequence[RawField]) -> Built:
         items = split_entries(field.lines, arrows=key in _ARROW_LISTS)
         return ListValue(raw=field.text, items=tuple(items), location=field.location)
 
-    return _first_wins(fields, parse, lambda v: False)
+    return _first_wins(fields, parse, _never)
 
 
 def _build_codes(key: str, fields: Sequence[RawField]) -> Built:
@@ -244,20 +253,40 @@ def _is_section_row(row: Mapping[str, str]) -> bool:
     return len(filled) > 1 and len(set(filled)) == 1
 
 
-def _materials_from_rows(field: RawField, vocab: FieldVocab) -> list[Material]:
-    rows = field.rows or []
+TableParts = tuple[tuple[int, str, MaterialParts], ...]
+"""(row index, raw text, parts) of each row of a materials table that names a material."""
+_TABLES: dict[tuple[int, tuple[tuple[tuple[str, str], ...], ...]], tuple[FieldVocab, TableParts]] = {}
+_TABLES_MAX = 4096
+
+
+def _table_parts(rows: Sequence[Mapping[str, str]], vocab: FieldVocab) -> TableParts:
+    """What each row of a materials table states, cached on the table's text: a
+    channel's pages repeat an item's materials table unit after unit. The entry
+    keeps ``vocab`` alive, so its id names that vocabulary while the entry lives."""
+    key = (id(vocab), tuple(tuple(row.items()) for row in rows))
+    hit = _TABLES.get(key)
+    if hit is not None and hit[0] is vocab:
+        return hit[1]
     attrs = column_attributes(rows, vocab)
-    locations = field.row_locations or []
-    items = []
+    out = []
     for i, row in enumerate(rows):
         if _is_section_row(row):
             continue
-        location = locations[i] if i < len(locations) else field.location
-        raw = " | ".join(v for v in row.values() if v)
-        material = material_from_cells(_row_cells(row, attrs), raw=raw, location=location)
-        if material and material.name:
-            items.append(material)
-    return items
+        parts = parts_from_cells(_row_cells(row, attrs))
+        if parts and parts.name:
+            out.append((i, " | ".join(v for v in row.values() if v), parts))
+    if len(_TABLES) >= _TABLES_MAX:
+        del _TABLES[next(iter(_TABLES))]  # oldest first
+    _TABLES[key] = (vocab, tuple(out))
+    return tuple(out)
+
+
+def _materials_from_rows(field: RawField, vocab: FieldVocab) -> list[Material]:
+    locations = field.row_locations or []
+    return [
+        parts.material(raw=raw, location=locations[i] if i < len(locations) else field.location)
+        for i, raw, parts in _table_parts(field.rows or [], vocab)
+    ]
 
 
 def build_materials(fields: Sequence[RawField], vocab: FieldVocab) -> Built:
