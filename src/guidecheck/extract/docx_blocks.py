@@ -21,6 +21,7 @@ from guidecheck.extract.docx_xml import (
     MC_ALT,
     MC_CHOICE,
     MC_FALLBACK,
+    W_B,
     W_BR,
     W_CR,
     W_DEL,
@@ -120,6 +121,8 @@ class _BlockReader:
         self.special: set[etree._Element] = set()  # paragraphs read by _inline()
         self.complex: set[etree._Element] = set()  # tables _simple_table() leaves to _table()
         self.pprs: dict[etree._Element, etree._Element] = {}  # paragraph → its w:pPr
+        self.bolds: set[etree._Element] = set()  # paragraphs holding a w:b somewhere
+        self.properties: dict[bytes, _Properties] = {}  # w:pPr markup → _properties()
         self.spans: dict[etree._Element, int] = {}  # cell → w:gridSpan
         self.merges: dict[etree._Element, str] = {}  # cell → w:vMerge
         self.default_style = self.styles.get(default_style_id(parts.styles), Style())
@@ -137,6 +140,8 @@ class _BlockReader:
                 special.update(el.iter(W_P))
         for el in body.iter(W_TBL, W_SDT, *_BLOCK_CONTAINERS):
             complex_.update(el.iterancestors(W_TBL))
+        for el in body.iter(W_B):
+            self.bolds.update(el.iterancestors(W_P))
         self._prepare_cells(body)
 
     def read_body(self, body: etree._Element) -> list[Block]:
@@ -223,7 +228,8 @@ class _BlockReader:
         prefix = ""
         if num is not None and text.strip():
             prefix, _ = self.numbering.prefix(*num)
-        bold = not in_table and len(text) <= 40 and (style.bold or _all_bold(p))
+        bold = not in_table and len(text) <= 40 and (style.bold or
+                                                      (p in self.bolds and _all_bold(p)))
         out.append(Para(index, text, prefix, heading, bold))
         for box in boxes:
             for block in self.blocks(box, [], in_table=True):
@@ -236,7 +242,17 @@ class _BlockReader:
         return self.paragraphs
 
     def _properties(self, ppr: etree._Element) -> _Properties:
-        """(style, outline level, (numId, ilvl)) of a paragraph from its w:pPr."""
+        """(style, outline level, (numId, ilvl)) of a paragraph from its w:pPr.
+
+        Memoized per document by the w:pPr's markup: paragraphs of one kind
+        (headings, list steps) repeat the same properties item after item."""
+        key = etree.tostring(ppr, with_tail=False)
+        found = self.properties.get(key)
+        if found is None:
+            found = self.properties[key] = self._read_properties(ppr)
+        return found
+
+    def _read_properties(self, ppr: etree._Element) -> _Properties:
         style_id = outline = None
         numpr = None
         for child in ppr:

@@ -50,6 +50,7 @@ class Vocab:
         self.vocab = vocab
         self._fields: dict[str, str | None] = {}
         self._columns: dict[str, str | None] = {}
+        self._label_texts: dict[str, bool] = {}  # is_label_text
         self.labels: dict[tuple[str, bool, str | None], Label | None] = {}  # parse_label
 
     def field_for_label(self, label: str) -> str | None:
@@ -65,6 +66,16 @@ class Vocab:
         except KeyError:
             attr = self._columns[header] = self.vocab.material_column(ZW.sub("", header))
             return attr
+
+    def is_label_text(self, text: str) -> bool:
+        """Whether a one-line cell's text is a known label (trailing colon allowed)."""
+        try:
+            return self._label_texts[text]
+        except KeyError:
+            label = text.strip().rstrip("：:")
+            known = self._label_texts[text] = bool(label) and \
+                self.field_for_label(label) is not None
+            return known
 
     def kind(self, key: str) -> str:
         return self.vocab.kind(key)
@@ -125,20 +136,35 @@ def _unknown_label_ok(label: str, value: str, open_kind: str | None) -> bool:
 
 
 def is_label_cell(vocab: Vocab, cell: Cell) -> bool:
-    text = cell.text.strip().rstrip("：:")
-    return bool(text) and len(cell.lines) == 1 and lookup(vocab, text) is not None
+    return len(cell.lines) == 1 and vocab.is_label_text(cell.text)
 
 
 def looks_like_label_cell(cell: Cell) -> bool:
-    text = ZW.sub("", cell.text).strip().rstrip("：:")
-    return (len(cell.lines) == 1 and 0 < len(text) <= 20 and not SENTENCE.search(text)
-            and not text[0].isdigit())
+    return len(cell.lines) == 1 and _looks_like_label(cell.text)
+
+
+@lru_cache(maxsize=4096)
+def _looks_like_label(text: str) -> bool:
+    """A short line that could be an unknown label; memoized: label cells repeat."""
+    text = ZW.sub("", text).strip().rstrip("：:")
+    return 0 < len(text) <= 20 and not SENTENCE.search(text) and not text[0].isdigit()
 
 
 def is_header_row(vocab: Vocab, cells: list[Cell]) -> bool:
-    attrs = [vocab.material_column(c.text) for c in cells if c.text.strip()]
-    known = [a for a in attrs if a is not None]
-    return "name" in known and len(known) >= 2 and len(known) * 2 > len(attrs)
+    """Most non-blank cells name a materials column, among them the material's name."""
+    material_column = vocab.material_column
+    filled = known = 0
+    has_name = False
+    for c in cells:
+        text = c.text
+        if not text.strip():
+            continue
+        filled += 1
+        attr = material_column(text)
+        if attr is not None:
+            known += 1
+            has_name = has_name or attr == "name"
+    return has_name and known >= 2 and known * 2 > filled
 
 
 def title_of(text: str) -> str:

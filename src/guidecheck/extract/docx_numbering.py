@@ -19,6 +19,7 @@ class _Level:
     suffix: str = "tab"
 
 
+_PLACEHOLDER = re.compile(r"%([1-9])")  # "%1." → the counter of level 1
 _CN = "零一二三四五六七八九"
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
 _DIZHI = "子丑寅卯辰巳午未申酉戌亥"
@@ -96,6 +97,7 @@ class Numbering:
         self.abstract: dict[str, dict[int, _Level]] = {}
         self.nums: dict[str, tuple[str, dict[int, _Level | int]]] = {}
         self.counters: dict[str, list[int]] = {}
+        self.levels: dict[tuple[str, int], _Level | None] = {}  # level(), memoized
         if root is None:
             return
         for ab in root.iterchildren(W + "abstractNum"):
@@ -119,6 +121,15 @@ class Numbering:
         return out
 
     def level(self, num_id: str, ilvl: int) -> _Level | None:
+        """The level definition of list ``num_id`` at ``ilvl`` (overrides applied)."""
+        key = (num_id, ilvl)
+        try:
+            return self.levels[key]
+        except KeyError:
+            lvl = self.levels[key] = self._level(num_id, ilvl)
+            return lvl
+
+    def _level(self, num_id: str, ilvl: int) -> _Level | None:
         entry = self.nums.get(num_id)
         if entry is None:
             return None
@@ -145,8 +156,8 @@ class Numbering:
             counts[deeper] = 0
         if lvl.fmt in ("bullet", "none"):
             return "", lvl.fmt
-        text = re.sub(r"%([1-9])", lambda m: self._counter(num_id, int(m.group(1)) - 1, lvl),
-                      lvl.text)
+        text = _PLACEHOLDER.sub(lambda m: self._counter(num_id, int(m.group(1)) - 1, lvl),
+                                lvl.text)
         if lvl.suffix != "nothing" and text and (text[-1].isalnum() or text[-1] in ".．"):
             text += " "
         return text, lvl.fmt
