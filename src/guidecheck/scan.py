@@ -10,9 +10,13 @@ Extraction runs over a process pool in chunks; a file that cannot be read is one
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import datetime as dt
+import io
+import operator
 import os
+import pickle
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from guidecheck import model
 from guidecheck.attribute.charge import line_department
 from guidecheck.attribute.gazetteer import Gazetteer
 from guidecheck.attribute.registry import Registry, load_registry
@@ -285,6 +290,53 @@ def _extract_chunk(tasks: Sequence[tuple[Any, ...]]) -> tuple[list[Guide], list[
     return guides, errors
 
 
+# A chunk's result goes back to the main process as one pickle in which every model
+# object is (its class, its field values): the dataclasses' own pickling calls
+# dataclasses.fields() per object on both sides, and the main process unpickles the
+# results of all workers (about 2x faster both ways, same objects back).
+
+
+def _model_classes() -> list[type]:
+    classes = [c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
+    return [c for c in [*classes, ReadError] if "__slots__" in vars(c)]
+
+
+_SLOTS = {c: tuple(f.name for f in dataclasses.fields(c)) for c in _model_classes()}
+_GET = {c: operator.attrgetter(*names) for c, names in _SLOTS.items() if len(names) > 1}
+_SET = {c: tuple(vars(c)[n].__set__ for n in names) for c, names in _SLOTS.items()}
+
+
+def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    obj = cls.__new__(cls)
+    for put, value in zip(_SET[cls], values):
+        put(obj, value)  # the slot itself: the class is frozen
+    return obj
+
+
+def _reduce(obj: Any) -> tuple[Any, ...]:
+    cls = type(obj)
+    get = _GET.get(cls)
+    values = get(obj) if get else tuple(getattr(obj, n) for n in _SLOTS[cls])
+    return _rebuild, (cls, values)
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH.update(dict.fromkeys(_SLOTS, _reduce))
+
+
+def _pack(result: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(result)
+    return buffer.getvalue()
+
+
+def _extract_chunk_packed(tasks: Sequence[tuple[Any, ...]]) -> bytes:
+    """:func:`_extract_chunk` in a worker: its result packed for the way back."""
+    return _pack(_extract_chunk(tasks))
+
+
 def extract_all(
     tasks: Sequence[tuple[str, str]], *, jobs: int | None = None
 ) -> tuple[list[Guide], list[ReadError]]:
@@ -301,7 +353,8 @@ def extract_all(
             errors.extend(e)
         return guides, errors
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for g, e in pool.map(_extract_chunk, chunks):
+        for packed in pool.map(_extract_chunk_packed, chunks):
+            g, e = pickle.loads(packed)
             guides.extend(g)
             errors.extend(e)
     return guides, errors
