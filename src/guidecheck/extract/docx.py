@@ -26,6 +26,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from guidecheck.extract.docx_assemble import Assembler, Candidate, Event, Heading, TableStart
 from guidecheck.extract.docx_blocks import Block, Cell, Para, Table, read_blocks
@@ -78,11 +79,17 @@ def _repeats(node: _Node) -> bool:
     for f in node.fields():
         if f.key is None:
             continue
-        k = label_key(ZW.sub("", f.label))
+        k = _label_key(f.label)
         if k in seen:
             return True
         seen.add(k)
     return False
+
+
+@lru_cache(maxsize=4096)
+def _label_key(label: str) -> str:
+    """label_key of a field's label; memoized: every item repeats the same labels."""
+    return label_key(ZW.sub("", label))
 
 
 def _has_known(node: _Node) -> bool:

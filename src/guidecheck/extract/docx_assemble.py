@@ -6,6 +6,7 @@ label/value pairs (merged label cells carry down) or as materials tables.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from guidecheck.extract.docx_blocks import Block, Cell, Para, Table
@@ -340,9 +341,10 @@ class Assembler:
         new: list[tuple[int, str]] = []
         used: set[int] = set()
         for c in subs:
-            parent = max((col for col in parent_cols if col <= c.col), default=None)
-            if parent is None or len(c.text) > 8:
+            at = bisect_right(parent_cols, c.col)  # the last header column at or before c
+            if at == 0 or len(c.text) > 8:
                 return False
+            parent = parent_cols[at - 1]
             new.append((c.col, _combine(self.vocab, c.text.strip(), headers[parent])))
             used.add(parent)
         if not any(self.vocab.material_column(h) for _, h in new):

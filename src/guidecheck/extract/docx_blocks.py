@@ -130,19 +130,22 @@ class _BlockReader:
         self.plain: _Properties = (style, style.heading, style.num)  # a paragraph without w:pPr
 
     def prepare(self, body: etree._Element) -> None:
-        """C-level passes over rare elements: which paragraphs and tables need the slow path,
-        cell spans and merges."""
+        """One C-level pass over rare elements: which paragraphs and tables need the slow
+        path, which paragraphs may be bold, cell spans and merges."""
         special, complex_ = self.special, self.complex
-        for el in body.iter(*_SPECIAL):
-            special.update(el.iterancestors(W_P))
-            complex_.update(el.iterancestors(W_TBL))
-            if el.tag == W_TXBX:
-                special.update(el.iter(W_P))
-        for el in body.iter(W_TBL, W_SDT, *_BLOCK_CONTAINERS):
-            complex_.update(el.iterancestors(W_TBL))
-        for el in body.iter(W_B):
-            self.bolds.update(el.iterancestors(W_P))
-        self._prepare_cells(body)
+        for el in body.iter(*_SPECIAL, W_TBL, W_SDT, *_BLOCK_CONTAINERS, W_GRIDSPAN, W_VMERGE,
+                            W_B):
+            tag = el.tag
+            if tag in (W_GRIDSPAN, W_VMERGE):
+                self._prepare_cell(el)
+            elif tag == W_B:
+                self.bolds.update(el.iterancestors(W_P))
+            else:
+                complex_.update(el.iterancestors(W_TBL))
+                if tag in _SPECIAL:
+                    special.update(el.iterancestors(W_P))
+                if tag == W_TXBX:
+                    special.update(el.iter(W_P))
 
     def read_body(self, body: etree._Element) -> list[Block]:
         """The body's blocks; each top-level table read in one pass with its text."""
@@ -177,19 +180,18 @@ class _BlockReader:
                 current.append("\t" if tag == W_TAB else "-" if tag == W_NBH else "\n")
         self.current = current
 
-    def _prepare_cells(self, body: etree._Element) -> None:
-        """Span and vertical merge of every cell that has them (most cells have neither)."""
-        for el in body.iter(W_GRIDSPAN, W_VMERGE):
-            tcpr = el.getparent()
-            if tcpr.tag != W_TCPR or tcpr.getprevious() is not None:
-                continue
-            tc = tcpr.getparent()
-            if tc is None or tc.tag != W_TC:
-                continue
-            if el.tag == W_GRIDSPAN:
-                self.spans[tc] = max(to_int(el.get(W_VAL), 1), 1)
-            else:
-                self.merges[tc] = "restart" if el.get(W_VAL) == "restart" else "continue"
+    def _prepare_cell(self, el: etree._Element) -> None:
+        """Record a w:gridSpan or w:vMerge of a cell's w:tcPr (most cells have neither)."""
+        tcpr = el.getparent()
+        if tcpr.tag != W_TCPR or tcpr.getprevious() is not None:
+            return
+        tc = tcpr.getparent()
+        if tc is None or tc.tag != W_TC:
+            return
+        if el.tag == W_GRIDSPAN:
+            self.spans[tc] = max(to_int(el.get(W_VAL), 1), 1)
+        else:
+            self.merges[tc] = "restart" if el.get(W_VAL) == "restart" else "continue"
 
     def blocks(self, container: etree._Element, out: list[Block], *,
                in_table: bool = False) -> list[Block]:
