@@ -244,12 +244,13 @@ class _LeanSession(requests.Session):
     environment proxies) is not needed. Session headers, session cookies (sent, and
     kept from responses by :meth:`send`), hooks, ``verify`` and the mounted adapters
     behave as with a plain Session. Anything else falls back to the full path.
-    About half of requests' per-request CPU on a 64 KB page over loopback."""
+    Saves about a fifth of a fetch's CPU (a 64 KB page over loopback: 0.97 → 0.75 ms)."""
 
     def request(self, method: str, url: Any, *args: Any, headers: Any = None, timeout: Any = None,
                 verify: Any = None, stream: Any = None, allow_redirects: bool = True,
                 **kwargs: Any) -> requests.Response:
-        if args or self.trust_env or any(v is not None for v in kwargs.values()):
+        if (args or self.trust_env or self.auth is not None or self.params
+                or any(v is not None for v in kwargs.values())):
             return super().request(method, url, *args, headers=headers, timeout=timeout,
                                    verify=verify, stream=stream,
                                    allow_redirects=allow_redirects, **kwargs)
