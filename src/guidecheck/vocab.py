@@ -53,10 +53,16 @@ def label_key(label: str) -> str:
     """Normal form of a label for lookup: width-folded, no spaces/colons/markers,
     no trailing parenthetical ("承诺办结时限（工作日）" → "承诺办结时限"). Cached: the
     same few hundred labels come round on every page."""
-    s = unicodedata.normalize("NFKC", label)
-    s = _LABEL_DROP.sub("", s)
+    s = fold_label_text(label)
     stripped = _TRAILING_PAREN.sub("", s)
     return stripped or s
+
+
+def fold_label_text(text: str) -> str:
+    """Width-folded text without spaces, colons and markers: :func:`label_key` before
+    it drops a trailing parenthetical. Every known label's key is a substring of the
+    folded text of any text that holds the label as one of its parts."""
+    return _LABEL_DROP.sub("", unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True, slots=True)

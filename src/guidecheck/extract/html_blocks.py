@@ -86,8 +86,8 @@ class _Blocks(_State):
         known = hot.get(el)
         if known is not None:
             return known
-        if len(el) >= WIDE_BLOCK and not self.may_hold_label(_text(el)):
-            hot[el] = False  # a list of links, say: one look at its whole text
+        if self._cold_block(el):
+            hot[el] = False
             return False
         hit = self._hit
         text = el.text
@@ -108,6 +108,9 @@ class _Blocks(_State):
     def _search(self, el: etree._Element) -> bool:
         """Read the subtree up to its first hit; mark the path from the hit to ``el`` hot,
         or ``el`` cold."""
+        if self._cold_block(el):
+            self.hot[el] = False
+            return False
         hit, target = self._hit, None
         nodes = el.iter()
         next(nodes)  # el itself: its tail is outside
@@ -133,6 +136,10 @@ class _Blocks(_State):
             target = target.getparent()
         hot[el] = True
         return True
+
+    def _cold_block(self, el: etree._Element) -> bool:
+        """A wide block (a list of links, say) found cold with one look at its whole text."""
+        return len(el) >= WIDE_BLOCK and not self.may_hold_label(_text(el))
 
     def _hit(self, text: str) -> bool:
         """Whether a text part has a colon or is, stripped, a known label."""

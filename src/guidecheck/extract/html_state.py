@@ -38,7 +38,7 @@ from guidecheck.extract.html_clean import (
 )
 from guidecheck.extract.raw import RawField
 from guidecheck.model import Location
-from guidecheck.vocab import FieldVocab, label_key
+from guidecheck.vocab import FieldVocab, fold_label_text, label_key
 
 KEY_CACHE_SIZE = 50_000
 """Label lookups remembered across pages (per vocabulary)."""
@@ -141,9 +141,10 @@ class _Memo:
         self.columns: dict[str, str | None] = {}
         self.max_label = vocab.longest_label + 6
         self.label_chars = tuple(
-            {frozenset(label_key(label)) for spec in vocab.fields.values() for label in spec.labels}
+            (key, frozenset(key))
+            for key in {label_key(label) for spec in vocab.fields.values() for label in spec.labels}
         )
-        """The characters of each known label's lookup form (see :func:`may_hold_label`)."""
+        """Each known label's lookup form and its characters (see :meth:`_State.may_hold_label`)."""
 
 
 _MEMOS: dict[int, _Memo] = {}
@@ -184,6 +185,7 @@ class _State:
         self._columns = memo.columns
         self._cell_labels: dict[_Cell, tuple[str, str | None] | None] = {}
         self._indexes: dict[object, dict[object, int]] = {}  # parent → child → nth of its tag
+        self._paths: dict[object, str] = {}  # see path()
 
     # ----- labels -------------------------------------------------------------------
 
@@ -203,14 +205,19 @@ class _State:
         """False when no part of ``text`` can be a known label or hold a colon.
 
         A sound pre-test for a large block's whole text (one C call gets it): a text
-        part that is a known label contains, after width folding, every character of
-        that label's lookup form (:func:`~guidecheck.vocab.label_key` only drops
-        characters), so when no label's characters are all in the block, no part is one.
+        part that is a known label holds that label's lookup form as a substring of its
+        folded text (:func:`~guidecheck.vocab.fold_label_text`; numbering, spaces and
+        markers are only dropped), so it is a substring of the whole text's folded
+        text too. Labels whose characters are not all in the text are ruled out first.
         """
         if "：" in text or ":" in text:
             return True
         chars = set(unicodedata.normalize("NFKC", text))
-        return any(label <= chars for label in self._label_chars)
+        candidates = [key for key, needed in self._label_chars if needed <= chars]
+        if not candidates:
+            return False
+        folded = fold_label_text(text)
+        return any(key in folded for key in candidates)
 
     def label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
         """``(label, key)`` when the element as a whole is a label, else None."""
@@ -417,27 +424,35 @@ class _State:
         return None
 
     def path(self, el: etree._Element) -> str:
-        """A short CSS-like path: ``#main>div[2]>p[3]``, ``table[2]>tr[3]>td[2]>p[1]``."""
-        steps: list[str] = []
-        node: etree._Element | None = el
-        while node is not None and _tag(node) not in {"html", "body", ""}:
-            if node.get("id"):
-                steps.append(f"#{node.get('id')}")
-                break
-            if node in self.tables:
-                steps.append(f"table[{self.tables[node]}]")
-                break
-            parent = node.getparent()
+        """A short CSS-like path: ``#main>div[2]>p[3]``, ``table[2]>tr[3]>td[2]>p[1]``.
+
+        It stops at an element with an id, at a table, or below ``body``. Remembered per
+        element: the fields of one block share its path.
+        """
+        known = self._paths.get(el)
+        if known is not None:
+            return known
+        tag = _tag(el)
+        ident = el.get("id") if tag else None
+        if tag in {"html", "body", ""}:
+            path = ""
+        elif ident:
+            path = f"#{ident}"
+        elif el in self.tables:
+            path = f"table[{self.tables[el]}]"
+        else:
+            parent = el.getparent()
             if parent is None:
-                index = 1 + sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+                index = 1 + sum(1 for _ in el.itersiblings(el.tag, preceding=True))
+                path = f"{tag}[{index}]"
             else:
                 indexes = self._indexes.get(parent)
                 if indexes is None:
                     indexes = self._indexes[parent] = _child_indexes(parent)
-                index = indexes[node]
-            steps.append(f"{_tag(node)}[{index}]")
-            node = parent
-        return ">".join(reversed(steps))
+                above = self.path(parent)
+                path = f"{above}>{tag}[{indexes[el]}]" if above else f"{tag}[{indexes[el]}]"
+        self._paths[el] = path
+        return path
 
     # ----- implemented by the block walk and the table reader ------------------------------
 
