@@ -142,7 +142,8 @@ def label_page(
         site = adapter_for(outcome.final_url, sites) if sites else None
         try:
             raws = extract_html(body, outcome.final_url, vocab,
-                                header_charset=charset_from_content_type(content_type), site=site)
+                                header_charset=charset_from_content_type(content_type), site=site,
+                                decoded=decoded)
             guides = len(raws)
             notes = tuple(n for raw in raws for n in getattr(raw, "notes", ()))
         except NoGuideFound:

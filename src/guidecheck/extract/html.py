@@ -47,7 +47,7 @@ from guidecheck.extract.html_tables import _Tables
 from guidecheck.extract.raw import RawField, RawGuide
 from guidecheck.extract.sites import SiteAdapter
 from guidecheck.model import Location
-from guidecheck.read.decode import decode_html
+from guidecheck.read.decode import Decoded, decode_html
 from guidecheck.vocab import FieldVocab, label_key
 
 __all__ = [
@@ -125,10 +125,11 @@ def _guides(groups: list[Group], source: str, title: str | None, notes: list[str
 
 
 def _decode_notes(
-    data: bytes, header_charset: str | None
+    data: bytes, header_charset: str | None, decoded: Decoded | None = None
 ) -> tuple[str, bytes | None, list[str]]:
     """Text, the page bytes when they are that text in UTF-8 already, and notes."""
-    decoded = decode_html(data, header_charset=header_charset)
+    if decoded is None:
+        decoded = decode_html(data, header_charset=header_charset)
     same = decoded.encoding == "utf-8" and decoded.decided_by != "bom" and not decoded.flags
     notes = []
     if decoded.flags:
@@ -219,13 +220,16 @@ def extract_html(
     *,
     header_charset: str | None = None,
     site: SiteAdapter | None = None,
+    decoded: Decoded | None = None,
 ) -> list[RawGuide]:
     """The guides on one HTML page (usually one).
 
+    ``decoded``: the page already decoded by :func:`~guidecheck.read.decode.decode_html`
+    (with the same ``header_charset``), so it is not decoded twice.
     Raises :class:`NoGuideFound` for a page without a guide (news, 404, empty) and
     :class:`InvalidUpload` for markup the parser rejects.
     """
-    text, utf8, notes = _decode_notes(data, header_charset)
+    text, utf8, notes = _decode_notes(data, header_charset, decoded)
     if not text.strip():
         raise _no_guide(source, "页面为空")
     root = _parse(text, source, utf8)
