@@ -276,7 +276,7 @@ def _table_parts(rows: Sequence[Mapping[str, str]], vocab: FieldVocab) -> TableP
         if parts and parts.name:
             out.append((i, " | ".join(v for v in row.values() if v), parts))
     if len(_TABLES) >= _TABLES_MAX:
-        del _TABLES[next(iter(_TABLES))]  # oldest first
+        _TABLES.clear()  # one atomic step, safe under threads
     _TABLES[key] = (vocab, tuple(out))
     return tuple(out)
 
