@@ -384,15 +384,17 @@ class _BlockReader:
         self.tables += 1
         table = Table(self.tables)
         out = table.rows
-        spans, merges = self.spans, self.merges
+        spans, merges, lines_of = self.spans, self.merges, self._lines_of
         for _, tcs, trpr in rows:
-            if trpr is not None and trpr.find(W_DEL) is not None:
-                continue
-            col = 1 + to_int(child_val(trpr, "gridBefore"), 0)
+            col = 1
+            if trpr is not None:
+                if trpr.find(W_DEL) is not None:
+                    continue  # a deleted row (tracked change)
+                col += to_int(child_val(trpr, "gridBefore"), 0)
             cells = []
             for tc, paragraphs in tcs:
                 span = spans.get(tc, 1)
-                cells.append(Cell(col, span, merges.get(tc), self._lines_of(paragraphs), []))
+                cells.append(Cell(col, span, merges.get(tc), lines_of(paragraphs), []))
                 col += span
             if cells:
                 out.append(cells)
