@@ -102,6 +102,12 @@ def _yardstick(data: bytes) -> None:
         cell.text_content()
 
 
+def yardstick_ms(seconds: float = 1.0) -> float:
+    """The yardstick's CPU ms per 64 KB page here (best of 5 rounds)."""
+    data = page(64_000)
+    return 1000 / max(_rate(_yardstick, [data], seconds / 5) for _ in range(5))
+
+
 def _rate(fn, pages: list[bytes], seconds: float) -> float:  # type: ignore[no-untyped-def]
     count, start = 0, time.process_time()
     while time.process_time() - start < seconds:

@@ -53,6 +53,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_html import YARDSTICK_MS, yardstick_ms
+
 from guidecheck import scan as scan_mod
 from guidecheck.scan import load_config, run_scan
 
@@ -226,6 +230,7 @@ def main() -> None:
     out = args.dir or Path(f"/tmp/guidecheck-bench-{args.pages // 1000}k"
                            if args.pages % 1000 == 0 else f"/tmp/guidecheck-bench-{args.pages}")
     print(f"CPU reference: {cpu_reference():.2f} µs per sum(range(1000)) (min of 5; lower = faster)")
+    yard_before = yardstick_ms()
     info = make_corpus(out, args.pages)
     made = "reused" if info["reused"] else f"generated in {info['seconds']} s"
     print(f"corpus {out}: {info['pages']:,} pages, {info['units']:,} units ({made})")
@@ -262,6 +267,10 @@ def main() -> None:
     target = 120 * pages / 100_000
     verdict = "within" if wall <= target else f"{wall - target:.0f} s ({wall / target - 1:.0%}) over"
     print(f"  target 100,000 pages in 120 s on 2 cores = {target:.0f} s for {pages:,} pages: {verdict}")
+    yard = (yard_before + yardstick_ms()) / 2
+    print(f"  yardstick (bench_html: lxml.html + XPath, 64 KB page; the issue's reference machine "
+          f"~{YARDSTICK_MS:g} ms): {yard_before:.2f} ms before the scan, {yard:.2f} ms on average here"
+          f" → ≈ {wall * YARDSTICK_MS / yard:.0f} s wall on the reference machine")
     if args.profile:
         profile_chunk(out / "scan.yaml")
     if not args.keep:
