@@ -30,13 +30,13 @@ from guidecheck.attribute.registry import Registry, load_registry
 from guidecheck.attribute.variance import regional_variance
 from guidecheck.compare.engine import FindingMaker, compare_guides
 from guidecheck.compare.lints import run_lints
+from guidecheck.extract.pool import extract_all
 from guidecheck.model import HANDBOOK, Guide, MaterialList, Phones
 from guidecheck.scan import (
     _settings,
     _tasks,
     assign_units,
     configured_catalog,
-    extract_all,
     load_config,
     run_scan,
 )

@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_html import YARDSTICK_MS, yardstick_ms
 
 from guidecheck import scan as scan_mod
+from guidecheck.extract import pool
 from guidecheck.scan import load_config, run_scan
 
 DEMO = ROOT / "corpus"
@@ -192,13 +193,13 @@ def profile_chunk(config_path: Path) -> None:
     config = load_config(config_path)
     tasks, _ = scan_mod._tasks(config)
     web = [t for t in tasks if "/web/" in str(t[0])]
-    step = max(1, len(web) // scan_mod.CHUNK)
-    chunk = web[::step][: scan_mod.CHUNK]  # spread over channels and units
-    scan_mod._extract_chunk(chunk[:2])  # warm the vocabulary caches
+    step = max(1, len(web) // pool.CHUNK)
+    chunk = web[::step][: pool.CHUNK]  # spread over channels and units
+    pool._extract_chunk(chunk[:2])  # warm the vocabulary caches
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
-    result = scan_mod._extract_chunk(chunk)
+    result = pool._extract_chunk(chunk)
     prof.disable()
     wall = time.perf_counter() - t0
     t1 = time.perf_counter()

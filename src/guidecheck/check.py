@@ -41,12 +41,13 @@ from guidecheck.compare.match import DEFAULT_NAME_STRIP, Entry, Matcher, NameKey
 from guidecheck.errors import GuidecheckError, InvalidUpload
 from guidecheck.extract.docx import Para, Table, read_blocks
 from guidecheck.extract.files import ReadError, detect_format, extract_bytes, iter_files
+from guidecheck.extract.pool import extract_all
 from guidecheck.model import FIELD_KEYS, HANDBOOK, Guide, Location
 from guidecheck.normalize.text import clean
 from guidecheck.read.docx_safe import open_docx
 from guidecheck.report.annotate import Note
 from guidecheck.report.findings_json import SCHEMA_VERSION, finding_data
-from guidecheck.scan import ScanConfig, assign_units, extract_all, load_reference
+from guidecheck.scan import ScanConfig, assign_units, load_reference
 from guidecheck.vocab import (
     load_catalog,
     load_equivalents,

@@ -1,0 +1,117 @@
+"""Extraction of many files over a process pool: tasks in chunks, each chunk's guides
+and read errors sent back packed (see :func:`extract_all`).
+
+A file that cannot be read is one :class:`~guidecheck.extract.files.ReadError` and the
+others carry on.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import io
+import operator
+import os
+import pickle
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from guidecheck import model
+from guidecheck.errors import GuidecheckError
+from guidecheck.extract.files import ReadError, extract_bytes, extract_file
+from guidecheck.model import Guide
+from guidecheck.vocab import load_field_vocab
+
+CHUNK = 64  # files per task: big enough to amortize pickling, small enough to balance
+
+
+def _extract_chunk(tasks: Sequence[tuple[Any, ...]]) -> tuple[list[Guide], list[ReadError]]:
+    """Tasks: ``(path, channel)`` for a file, ``(url, channel, body, charset)`` for a
+    stored page (a crawl snapshot)."""
+    vocab = load_field_vocab()
+    guides: list[Guide] = []
+    errors: list[ReadError] = []
+    for path, channel, *page in tasks:
+        try:
+            if page:
+                guides.extend(extract_bytes(page[0], path, channel=channel, vocab=vocab,
+                                            header_charset=page[1]))
+            else:
+                guides.extend(extract_file(Path(path), channel=channel, vocab=vocab))
+        except GuidecheckError as exc:
+            errors.append(ReadError(path, str(getattr(exc, "reason", None) or exc)))
+        except Exception as exc:
+            errors.append(ReadError(path, f"抽取时出错（{type(exc).__name__}: {exc}），请报告此文件"))
+    return guides, errors
+
+
+# A chunk's result goes back to the main process as one pickle in which every model
+# object is (its class, its field values): the dataclasses' own pickling calls
+# dataclasses.fields() per object on both sides, and the main process unpickles the
+# results of all workers (about 2x faster both ways, same objects back).
+
+
+def _model_classes() -> list[type]:
+    classes = [c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
+    return [c for c in [*classes, ReadError] if "__slots__" in vars(c)]
+
+
+_SLOTS = {c: tuple(f.name for f in dataclasses.fields(c)) for c in _model_classes()}
+_GET = {c: operator.attrgetter(*names) for c, names in _SLOTS.items() if len(names) > 1}
+_SET = {c: tuple(vars(c)[n].__set__ for n in names) for c, names in _SLOTS.items()}
+
+
+def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    obj = cls.__new__(cls)
+    for put, value in zip(_SET[cls], values):
+        put(obj, value)  # the slot itself: the class is frozen
+    return obj
+
+
+def _reduce(obj: Any) -> tuple[Any, ...]:
+    cls = type(obj)
+    get = _GET.get(cls)
+    values = get(obj) if get else tuple(getattr(obj, n) for n in _SLOTS[cls])
+    return _rebuild, (cls, values)
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH.update(dict.fromkeys(_SLOTS, _reduce))
+
+
+def _pack(result: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(result)
+    return buffer.getvalue()
+
+
+def _extract_chunk_packed(tasks: Sequence[tuple[Any, ...]]) -> bytes:
+    """:func:`_extract_chunk` in a worker: its result packed for the way back."""
+    return _pack(_extract_chunk(tasks))
+
+
+def extract_all(
+    tasks: Sequence[tuple[str, str]], *, jobs: int | None = None
+) -> tuple[list[Guide], list[ReadError]]:
+    """Extract (path, channel) tasks over ``jobs`` processes (default: CPU count)."""
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    chunk = max(1, min(CHUNK, len(tasks) // (jobs * 4) or 1))
+    chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
+    guides: list[Guide] = []
+    errors: list[ReadError] = []
+    if jobs == 1 or len(chunks) == 1:
+        results: Iterable[tuple[list[Guide], list[ReadError]]] = map(_extract_chunk, chunks)
+        for g, e in results:
+            guides.extend(g)
+            errors.extend(e)
+        return guides, errors
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for packed in pool.map(_extract_chunk_packed, chunks):
+            g, e = pickle.loads(packed)
+            guides.extend(g)
+            errors.extend(e)
+    return guides, errors
