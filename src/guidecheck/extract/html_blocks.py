@@ -201,7 +201,7 @@ class _Blocks(_State):
     def text_block(self, el: etree._Element) -> None:
         """"标签：值" lines inside one block; lines without a label continue the field."""
         current: tuple[str, str | None, list[str]] | None = None
-        for line in self.render([el]):
+        for line in self.render_element(el):
             found = self.line_label(line, known_only=current is None)
             if found is not None:
                 if current is not None:

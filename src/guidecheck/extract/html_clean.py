@@ -48,9 +48,20 @@ _ASCII_WS = re.compile(r"[ \t\r\n\f]+")
 _COLON = re.compile(r"[:：]")
 
 
+def _collapse(text: str) -> str:
+    """Each run of HTML source (ASCII) whitespace as one space.
+
+    Most text parts hold no tab, newline, carriage return, form feed or double space:
+    they are already collapsed and skip the regex.
+    """
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
+        return _ASCII_WS.sub(" ", text)
+    return text
+
+
 def _squash(text: str) -> str:
     """Collapse HTML source whitespace; keep &nbsp; and full-width spaces inside."""
-    return _ASCII_WS.sub(" ", text).strip()
+    return _collapse(text).strip()
 
 
 _TOSTRING = etree.tostring
@@ -77,7 +88,7 @@ class _Lines:
 
     def text(self, value: str | None) -> None:
         if value:
-            self._current.append(_ASCII_WS.sub(" ", value))
+            self._current.append(_collapse(value))
 
     def newline(self) -> None:
         line = "".join(self._current).strip(" \t\r\n\f")
@@ -91,7 +102,8 @@ class _Lines:
 
 
 def _is_leaf(el: etree._Element) -> bool:
-    return not any(_tag(c) in BLOCK_TAGS for c in el)
+    """No child is a block (a comment's or PI's tag, not a string, is no block either)."""
+    return not any(c.tag in BLOCK_TAGS for c in el)
 
 def _has_text(parts: list[object]) -> bool:
     for part in parts:
@@ -162,13 +174,12 @@ class _Boilerplate:
 
     def update(self, elements: Iterable[object]) -> None:
         self.ignored.update(elements)
+        self._known.clear()  # answers given before may change
 
     def __contains__(self, el: object) -> bool:
-        if el in self.ignored:
-            return True
         known = self._known.get(el)
         if known is None:
-            known = self._known[el] = _is_boilerplate(el)  # type: ignore[arg-type]
+            known = self._known[el] = el in self.ignored or _is_boilerplate(el)  # type: ignore[arg-type]
         return known
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from lxml import etree
 
 from guidecheck.extract.html_clean import (
-    _ASCII_WS,
     _COLON,
     _LABEL_CLASS,
     _NUMBERING,
@@ -28,6 +27,7 @@ from guidecheck.extract.html_clean import (
     MAX_UNKNOWN_LABEL,
     SKIP_TAGS,
     _Boilerplate,
+    _collapse,
     _first_text,
     _li_value,
     _Lines,
@@ -133,7 +133,7 @@ class _Memo:
     """Label → key and header → material column lookups, shared by the pages read
     with one vocabulary (the same strings come round on every page)."""
 
-    __slots__ = ("columns", "keys", "label_chars", "max_label", "vocab")
+    __slots__ = ("columns", "keys", "label_alphabet", "label_chars", "max_label", "vocab")
 
     def __init__(self, vocab: FieldVocab) -> None:
         self.vocab = vocab
@@ -145,6 +145,8 @@ class _Memo:
             for key in {label_key(label) for spec in vocab.fields.values() for label in spec.labels}
         )
         """Each known label's lookup form and its characters (see :meth:`_State.may_hold_label`)."""
+        self.label_alphabet = "".join(sorted({ch for _, chars in self.label_chars for ch in chars}))
+        """The characters of all known labels' lookup forms."""
 
 
 _MEMOS: dict[int, _Memo] = {}
@@ -182,6 +184,7 @@ class _State:
         self._texts: dict[object, str] = {}
         self._keys = memo.keys
         self._label_chars = memo.label_chars
+        self._label_alphabet = memo.label_alphabet
         self._columns = memo.columns
         self._cell_labels: dict[_Cell, tuple[str, str | None] | None] = {}
         self._indexes: dict[object, dict[object, int]] = {}  # parent → child → nth of its tag
@@ -208,11 +211,14 @@ class _State:
         part that is a known label holds that label's lookup form as a substring of its
         folded text (:func:`~guidecheck.vocab.fold_label_text`; numbering, spaces and
         markers are only dropped), so it is a substring of the whole text's folded
-        text too. Labels whose characters are not all in the text are ruled out first.
+        text too. Labels whose characters are not all in the text are ruled out first;
+        the text's characters are found by looking each character of the labels up in
+        it (a few hundred C searches: far cheaper than a set of a long text's characters).
         """
         if "：" in text or ":" in text:
             return True
-        chars = set(unicodedata.normalize("NFKC", text))
+        normal = unicodedata.normalize("NFKC", text)
+        chars = {ch for ch in self._label_alphabet if ch in normal}
         candidates = [key for key, needed in self._label_chars if needed <= chars]
         if not candidates:
             return False
@@ -287,12 +293,13 @@ class _State:
     # ----- values and fields ------------------------------------------------------------
 
     def render(self, parts: Iterable[object]) -> list[str]:
+        """The lines of a value's parts (text parts and elements)."""
         if type(parts) is list and len(parts) <= 1:
             if not parts:
                 return []
             el = parts[0]
-            if not isinstance(el, str) and len(el) == 0:  # type: ignore[arg-type]
-                return self._render_leaf(el)  # type: ignore[arg-type]
+            if not isinstance(el, str):
+                return self.render_element(el)  # type: ignore[arg-type]
         out = _Lines()
         for part in parts:
             if isinstance(part, str):
@@ -301,12 +308,20 @@ class _State:
                 self._render(part, out, 0)  # type: ignore[arg-type]
         return out.result()
 
+    def render_element(self, el: etree._Element) -> list[str]:
+        """:meth:`render` of one element (a cell, a block)."""
+        if len(el) == 0:
+            return self._render_leaf(el)
+        out = _Lines()
+        self._render(el, out, 0)
+        return out.result()
+
     def _render_leaf(self, el: etree._Element) -> list[str]:
         """:meth:`render` of one element without children (most cells and values)."""
         tag = _tag(el)
         if not tag or tag in SKIP_TAGS or tag == "br" or el in self.skip:
             return []
-        line = _ASCII_WS.sub(" ", el.text or "").strip(" \t\r\n\f")
+        line = _collapse(el.text or "").strip(" \t\r\n\f")
         return [line] if line.strip() else []
 
     def _render(
@@ -389,7 +404,7 @@ class _State:
 
     def append(self, field: RawField, el: etree._Element) -> None:
         """Add a later cell's text to a field (label with rowspan, or a label row)."""
-        lines = self.render([el])
+        lines = self.render_element(el)
         if not field.lines and lines:
             field.location = self.location(el)
         field.lines.extend(lines)
@@ -397,25 +412,25 @@ class _State:
 
     # ----- locations --------------------------------------------------------------------
 
-    def location(self, el: object) -> Location:
-        cell = self._cell_of(el)
+    def location(self, el: etree._Element | _Cell) -> Location:
         if isinstance(el, _Cell):
-            el = el.el
+            cell, el = el, el.el
+        else:
+            cell = self._cell_of(el)
         if cell is not None and cell.el is el:
             selector = f"table[{cell.table}]>tr[{cell.row}]>{_tag(el)}[{cell.index}]"
         else:
             selector = self.path(el)  # type: ignore[arg-type]
         if cell is None:
-            table = self.tables.get(el) if _tag(el) == "table" else None
+            table = self.tables.get(el)  # None unless el is a table
             return Location(source=self.source, table=table, selector=selector)
         return Location(
             source=self.source, table=cell.table, row=cell.row, cell=cell.col, selector=selector
         )
 
-    def _cell_of(self, el: object) -> _Cell | None:
-        if isinstance(el, _Cell):
-            return el
-        node = el
+    def _cell_of(self, el: etree._Element) -> _Cell | None:
+        """The table cell holding the element (itself, perhaps), if any."""
+        node: etree._Element | None = el
         while node is not None:
             cell = self.cells.get(node)
             if cell is not None:

@@ -183,9 +183,10 @@ class _Tables(_State):
         names, depth = _header_names(grid, header_row, header)
         first = header[0].col
         rows, locations, lines = [], [], []
+        at = grid.at
         for r in range(header_row + depth, end):
-            row = {n: self.cell_text(grid.cell_at(r + 1, c)) for c, n in names}
-            row_cells = [grid.cell_at(r + 1, c) for c, _ in names]
+            row_cells = [at.get((r + 1, c)) for c, _ in names]
+            row = {n: self.cell_text(cell) for (_, n), cell in zip(names, row_cells)}
             if not any(row.values()) or _one_wide_cell(row_cells):
                 continue
             rows.append(row)
@@ -201,7 +202,7 @@ class _Tables(_State):
         self.found.append(_Found(field, self.heading))
 
     def cell_text(self, cell: _Cell | None) -> str:
-        return "\n".join(self.render([cell.el])) if cell is not None else ""
+        return "\n".join(self.render_element(cell.el)) if cell is not None else ""
 
     def grid(self, table: etree._Element) -> _Grid:
         grid = _Grid(table, self.tables.get(table, 0))
@@ -214,7 +215,7 @@ class _Tables(_State):
 
         With ``force`` the first row of two or more cells is taken as the header.
         """
-        tables = [t for p in parts if _tag(p) for t in p.iter("table")]  # type: ignore[union-attr]
+        tables = [t for p in parts if _may_hold_table(p) for t in p.iter("table")]  # type: ignore[union-attr]
         if len(tables) != 1:
             return None
         grid = self.grid(tables[0])
@@ -225,6 +226,11 @@ class _Tables(_State):
                 self.rows_field(grid, r, end, cells, ("", None))
                 return self.found.pop(before).field
         return None
+
+
+def _may_hold_table(part: object) -> bool:
+    """Whether a value part is or may hold a table (a leaf cell, the usual part, cannot)."""
+    return bool(_tag(part)) and (len(part) > 0 or part.tag == "table")  # type: ignore[arg-type, attr-defined]
 
 
 def _caption(ex: _Tables, table: etree._Element) -> tuple[str, str | None] | None:
