@@ -9,7 +9,7 @@ resolved to grid columns, nested tables numbered as they open.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -103,6 +103,7 @@ class Table:
 
 
 Block = Para | Table
+_NO_TABLES: list[Table] = []  # shared by the cells of plain tables; never changed
 _Properties = tuple[Style, int | None, tuple[str, int] | None]
 
 
@@ -338,53 +339,66 @@ class _BlockReader:
         controls, tracked changes, text boxes, fields, unexpected nesting…)."""
         if self.toc_fields or tbl in self.complex:
             return None
-        rows: list[list] = []  # [w:tr, [(w:tc, [w:p…])…], its w:trPr or None]
+        rows: list[list] = []  # [w:tr, cells, its w:trPr or None]
+        cells: list[list] = []  # the current row's cells: [w:tc, w:p, its text, w:p, …]
         row: list | None = None
-        cell: tuple[etree._Element, list[etree._Element]] | None = None
+        tc: etree._Element | None = None
+        cell: list = []
         texts, pprs = self.texts, self.pprs
         current = self.current
         mark = len(current)
+        plain = with_text  # no paragraph of the table has a w:pPr: no lookups needed
         for el in tbl.iter(*(_WALK_TEXT if with_text else _WALK)):
             tag = el.tag
             if tag == W_T:
                 current.append(el.text or "")
             elif tag == W_P:
-                if cell is None or el.getparent() is not cell[0]:
+                if tc is None or el.getparent() is not tc:
                     del self.current[mark:]
                     return None
-                cell[1].append(el)
-                if with_text:
-                    current = texts[el] = []
+                if with_text:  # read from the cell, not from self.texts
+                    current = []
+                    cell += (el, current)
+                else:
+                    cell += (el, texts.get(el, ()))
             elif tag == W_TC:
                 if row is None or el.getparent() is not row[0]:
                     del self.current[mark:]
                     return None
-                cell = (el, [])
-                row[1].append(cell)
+                tc = el
+                cell = [el]
+                cells.append(cell)
             elif tag == W_TR:
                 if el.getparent() is not tbl:
                     del self.current[mark:]
                     return None
-                row = [el, [], None]
+                cells = []
+                row = [el, cells, None]
                 rows.append(row)
-                cell = None
+                tc = None
             elif tag == W_TRPR:
                 if row is not None and row[2] is None and el.getparent() is row[0]:
                     row[2] = el  # the row's first w:trPr, as tr.find(W_TRPR)
             elif tag == W_PPR:
                 if el.getprevious() is None and (parent := el.getparent()).tag == W_P:
                     pprs[parent] = el
+                    plain = False
             elif el.getparent().tag == W_R:
                 current.append("\t" if tag == W_TAB else "-" if tag == W_NBH else "\n")
         if with_text:
             self.current = current
-        return self._plain_table(rows)
+        return self._plain_table(rows, plain)
 
-    def _plain_table(self, rows: list[list]) -> Table:
+    def _plain_table(self, rows: list[list], plain: bool) -> Table:
+        """``plain``: no paragraph has a w:pPr, so a cell of one paragraph takes the
+        paragraph's text as :meth:`_lines_of` would (default style, no numbering)."""
         self.tables += 1
         table = Table(self.tables)
         out = table.rows
         spans, merges, lines_of = self.spans, self.merges, self._lines_of
+        style, _, num = self.plain
+        if style.toc or num is not None:
+            plain = False
         for _, tcs, trpr in rows:
             col = 1
             if trpr is not None:
@@ -392,9 +406,22 @@ class _BlockReader:
                     continue  # a deleted row (tracked change)
                 col += to_int(child_val(trpr, "gridBefore"), 0)
             cells = []
-            for tc, paragraphs in tcs:
+            for cell in tcs:
+                tc = cell[0]
+                if plain and len(cell) == 3:
+                    text = "".join(cell[2])
+                    if text[-1:].isdigit() and _looks_like_toc_line(text):
+                        lines = []
+                    elif "\n" in text:
+                        lines = [line for line in text.split("\n") if line.strip()]
+                    elif text.strip():
+                        lines = [text]
+                    else:
+                        lines = []
+                else:
+                    lines = lines_of(cell[1::2], cell[2::2])
                 span = spans.get(tc, 1)
-                cells.append(Cell(col, span, merges.get(tc), lines_of(paragraphs), []))
+                cells.append(Cell(col, span, merges.get(tc), lines, _NO_TABLES))
                 col += span
             if cells:
                 out.append(cells)
@@ -438,14 +465,17 @@ class _BlockReader:
                 paragraphs.append(child)
             elif tag != W_TCPR:
                 return None
-        return self._lines_of(paragraphs)
+        texts = self.texts
+        return self._lines_of(paragraphs, [texts.get(p, ()) for p in paragraphs])
 
-    def _lines_of(self, paragraphs: list[etree._Element]) -> list[str]:
-        """The lines of a cell's plain paragraphs: numbering put back, TOC lines left out."""
+    def _lines_of(self, paragraphs: list[etree._Element],
+                  parts: list[Iterable[str]]) -> list[str]:
+        """The lines of a cell's plain paragraphs (their text in ``parts``): numbering put
+        back, TOC lines left out."""
         lines: list[str] = []
-        texts, pprs, plain = self.texts, self.pprs, self.plain
-        for p in paragraphs:
-            text = "".join(texts.get(p, ()))
+        pprs, plain = self.pprs, self.plain
+        for p, text_parts in zip(paragraphs, parts):
+            text = "".join(text_parts)
             ppr = pprs.get(p)
             style, _, num = plain if ppr is None else self._properties(ppr)
             if style.toc or (text[-1:].isdigit() and _looks_like_toc_line(text)):
