@@ -417,8 +417,8 @@ class _State:
             cell, el = el, el.el
         else:
             cell = self._cell_of(el)
-        if cell is not None and cell.el is el:
-            selector = f"table[{cell.table}]>tr[{cell.row}]>{_tag(el)}[{cell.index}]"
+        if cell is not None and cell.el is el:  # a td or th
+            selector = f"table[{cell.table}]>tr[{cell.row}]>{el.tag}[{cell.index}]"
         else:
             selector = self.path(el)  # type: ignore[arg-type]
         if cell is None:

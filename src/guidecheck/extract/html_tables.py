@@ -17,6 +17,8 @@ from guidecheck.extract.html_clean import (
 from guidecheck.extract.html_state import KEY_CACHE_SIZE, _Cell, _Found, _Grid, _State
 from guidecheck.extract.raw import RawField
 
+_UNSEEN = object()
+
 
 class _Tables(_State):
     """Reads tables: pairs of cells, label rows, header (materials) tables."""
@@ -97,8 +99,13 @@ class _Tables(_State):
 
     def horizontal(self, grid: _Grid, r: int, cells: list[_Cell]) -> bool:
         """A row of labels over a row of values (same columns)."""
-        labels = [self.cell_label(c) for c in cells]
-        if not all(labels) or sum(1 for lab in labels if lab and lab[1]) < 2:
+        labels = []
+        for cell in cells:
+            found = self.cell_label(cell)
+            if not found:
+                return False
+            labels.append(found)
+        if sum(1 for lab in labels if lab and lab[1]) < 2:
             return False
         below = grid.own[r] if r < len(grid.own) else []
         if len(below) != len(cells) or any(self.cell_label(c) for c in below):
@@ -116,9 +123,10 @@ class _Tables(_State):
             self.walk(el, depth + 1)
 
     def cell_label(self, cell: _Cell) -> tuple[str, str | None] | None:
-        if cell not in self._cell_labels:
-            self._cell_labels[cell] = self._cell_label(cell)
-        return self._cell_labels[cell]
+        found = self._cell_labels.get(cell, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._cell_labels[cell] = self._cell_label(cell)
+        return found  # type: ignore[return-value]
 
     def _cell_label(self, cell: _Cell) -> tuple[str, str | None] | None:
         el = cell.el
@@ -128,8 +136,9 @@ class _Tables(_State):
         key = self.key_for(text)
         if key is not None:
             return text, key
-        bold = len(el) == 1 and _tag(el[0]) in {"b", "strong"} and not (el.text or "").strip()
-        if (_tag(el) == "th" or bold or text.endswith((":", "："))) and self._labelish_text(text):
+        # a cell's tag is "td" or "th"; a comment's tag (not a string) is no "b" either
+        bold = len(el) == 1 and el[0].tag in {"b", "strong"} and not (el.text or "").strip()
+        if (el.tag == "th" or bold or text.endswith((":", "："))) and self._labelish_text(text):
             return text, None
         return None
 
@@ -141,8 +150,7 @@ class _Tables(_State):
         """A header row: ≥ 2 cells naming material columns, one of them the name (or №)."""
         if len(cells) < 2:
             return False
-        columns = [self.column_of(c) for c in cells]
-        known = [c for c in columns if c]
+        known = [column for column in map(self.column_of, cells) if column]
         return len(known) >= 2 and ("name" in known or "index" in known)
 
     def column_of(self, cell: _Cell) -> str | None:
@@ -191,7 +199,7 @@ class _Tables(_State):
                 continue
             rows.append(row)
             locations.append(self.location(grid.cell_at(r + 1, first) or header[0]))
-            lines.append(" ".join(v for v in row.values() if v))
+            lines.append(" ".join([v for v in row.values() if v]))
             for cell in row_cells:
                 if cell is not None:
                     self.consumed.add(cell.el)
@@ -271,5 +279,14 @@ def _header_names(
 
 def _one_wide_cell(cells: list[_Cell | None]) -> bool:
     """A group row such as "以下为企业提交": one cell across the whole table."""
-    present = {id(c): c for c in cells if c is not None}
-    return len(cells) > 1 and len(present) == 1
+    if len(cells) < 2:
+        return False
+    first = None
+    for cell in cells:
+        if cell is None:
+            continue
+        if first is None:
+            first = cell
+        elif cell is not first:
+            return False
+    return first is not None
