@@ -22,9 +22,7 @@ are read by the same rules.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -33,6 +31,7 @@ from guidecheck.extract.docx_blocks import Block, Cell, Para, Table, read_blocks
 from guidecheck.extract.docx_labels import ZW, strip_enumerator, title_of
 from guidecheck.extract.docx_numbering import format_number
 from guidecheck.extract.raw import RawField, RawGuide
+from guidecheck.memory import gc_paused
 from guidecheck.read.docx_safe import open_docx
 from guidecheck.vocab import FieldVocab, label_key
 
@@ -179,7 +178,7 @@ def _chunk_title(chunk: list[Event], fields: list[RawField], heading: Heading | 
 def extract_docx(data: bytes, source: str, vocab: FieldVocab) -> list[RawGuide]:
     """Every item's guide in a DOCX handbook or manual; InvalidUpload for unreadable files."""
     parts = open_docx(data, source)
-    with _gc_paused():
+    with gc_paused():
         blocks = read_blocks(parts)
         assembler = Assembler(source, vocab)
         for i, block in enumerate(blocks):
@@ -192,21 +191,3 @@ def extract_docx(data: bytes, source: str, vocab: FieldVocab) -> list[RawGuide]:
         for guide in guides:
             guide.notes.append("文档启用了宏（.docm），宏已忽略，只读取了正文")
     return guides
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a document is read.
-
-    Every block, cell, line and field stays referenced until the guides are
-    returned, so the collector frees nothing, yet it rescans the growing heap
-    again and again: about a fifth of the extraction time of a large handbook.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
