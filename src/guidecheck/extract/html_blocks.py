@@ -20,7 +20,7 @@ from guidecheck.extract.html_state import _State
 
 _MISSING = object()
 WIDE_BLOCK = 16
-"""Children from which :meth:`_Blocks.is_hot` first tests the block's whole text."""
+"""Children from which the hot-subtree search first tests a block's whole text (:meth:`_Blocks._cold_block`)."""
 
 
 class _Blocks(_State):

@@ -142,8 +142,9 @@ def _split_name(text: str) -> tuple[str, dict[str, list[str]]]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Parts:
-    """The attributes of a material apart from its raw text and location."""
+class MaterialParts:
+    """What a text states about one material, apart from its raw text and location:
+    ``parts.material(raw=…, location=…)`` is the :class:`Material`."""
 
     name: str = ""
     originals: int | None = None
@@ -153,9 +154,9 @@ class _Parts:
     source: str | None = None
     note: str | None = None
 
-    def over(self, base: _Parts) -> _Parts:
+    def over(self, base: MaterialParts) -> MaterialParts:
         """These parts, with ``base`` filling what they leave out."""
-        return _Parts(**{
+        return MaterialParts(**{
             f: getattr(self, f) if getattr(self, f) not in (None, "") else getattr(base, f)
             for f in self.__slots__
         })
@@ -169,11 +170,11 @@ class _Parts:
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _line_parts(raw: str) -> _Parts:
+def _line_parts(raw: str) -> MaterialParts:
     text = clean(strip_numbering(fold(raw)))
     name, found = _split_name(text)
     originals, copies = parse_copies("、".join(found["copies"])) if found["copies"] else (None, None)
-    return _Parts(
+    return MaterialParts(
         name=name,
         originals=originals,
         copies=copies,
@@ -277,7 +278,7 @@ def copies_from_cells(copy_kind: str | None, count: str | None) -> tuple[int | N
     return (n if originals else None), (n if copies else None)
 
 
-def _cell_parts(cells: Mapping[str, str]) -> _Parts:
+def _cell_parts(cells: Mapping[str, str]) -> MaterialParts:
     """Parts stated by a row's attribute cells (all but the name)."""
     get = cells.get
     originals, copies = copies_from_cells(get("copy_kind"), get("count"))
@@ -285,7 +286,7 @@ def _cell_parts(cells: Mapping[str, str]) -> _Parts:
         originals = _count(get("originals", ""))
     if get("copies") is not None:
         copies = _count(get("copies", ""))
-    return _Parts(
+    return MaterialParts(
         originals=originals,
         copies=copies,
         form=parse_form(get("form", "")),
@@ -296,17 +297,12 @@ def _cell_parts(cells: Mapping[str, str]) -> _Parts:
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _row_parts(cells: tuple[tuple[str, str], ...]) -> _Parts | None:
+def _row_parts(cells: tuple[tuple[str, str], ...]) -> MaterialParts | None:
     mapping = dict(cells)
     base = _line_parts(mapping.get("name", ""))
     if not base.name:
         return None
     return _cell_parts(mapping).over(base)
-
-
-MaterialParts = _Parts
-"""What a text states about one material, apart from its raw text and location:
-``parts.material(raw=…, location=…)`` is the :class:`Material`."""
 
 
 def parts_from_cells(cells: Mapping[str, str]) -> MaterialParts | None:
