@@ -191,9 +191,8 @@ class _Tables(_State):
         names, depth = _header_names(grid, header_row, header)
         first = header[0].col
         rows, locations, lines = [], [], []
-        at = grid.at
         for r in range(header_row + depth, end):
-            row_cells = [at.get((r + 1, c)) for c, _ in names]
+            row_cells = [grid.cell_at(r + 1, c) for c, _ in names]
             row = {n: self.cell_text(cell) for (_, n), cell in zip(names, row_cells)}
             if not any(row.values()) or _one_wide_cell(row_cells):
                 continue
@@ -279,14 +278,5 @@ def _header_names(
 
 def _one_wide_cell(cells: list[_Cell | None]) -> bool:
     """A group row such as "以下为企业提交": one cell across the whole table."""
-    if len(cells) < 2:
-        return False
-    first = None
-    for cell in cells:
-        if cell is None:
-            continue
-        if first is None:
-            first = cell
-        elif cell is not first:
-            return False
-    return first is not None
+    present = {id(c): c for c in cells if c is not None}
+    return len(cells) > 1 and len(present) == 1
