@@ -7,7 +7,7 @@ in :mod:`guidecheck.extract.html`.
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -133,20 +133,18 @@ class _Memo:
     """Label → key and header → material column lookups, shared by the pages read
     with one vocabulary (the same strings come round on every page)."""
 
-    __slots__ = ("columns", "keys", "label_alphabet", "label_chars", "max_label", "vocab")
+    __slots__ = ("columns", "keys", "label_pattern", "max_label", "vocab", "wide_texts")
 
     def __init__(self, vocab: FieldVocab) -> None:
         self.vocab = vocab
         self.keys: dict[str, str | None] = {}
         self.columns: dict[str, str | None] = {}
         self.max_label = vocab.longest_label + 6
-        self.label_chars = tuple(
-            (key, frozenset(key))
-            for key in {label_key(label) for spec in vocab.fields.values() for label in spec.labels}
-        )
-        """Each known label's lookup form and its characters (see :meth:`_State.may_hold_label`)."""
-        self.label_alphabet = "".join(sorted({ch for _, chars in self.label_chars for ch in chars}))
-        """The characters of all known labels' lookup forms."""
+        keys = {label_key(label) for spec in vocab.fields.values() for label in spec.labels}
+        self.label_pattern = re.compile("|".join(map(re.escape, sorted(keys))))
+        """Any known label's lookup form (see :meth:`_State.may_hold_label`)."""
+        self.wide_texts: dict[str, bool] = {}
+        """Wide blocks' texts → :meth:`_State.may_hold_label` (a template's lists come round)."""
 
 
 _MEMOS: dict[int, _Memo] = {}
@@ -183,8 +181,8 @@ class _State:
         self._labels: dict[object, tuple[str, str | None] | None] = {}
         self._texts: dict[object, str] = {}
         self._keys = memo.keys
-        self._label_chars = memo.label_chars
-        self._label_alphabet = memo.label_alphabet
+        self._label_pattern = memo.label_pattern
+        self._wide_texts = memo.wide_texts
         self._columns = memo.columns
         self._cell_labels: dict[_Cell, tuple[str, str | None] | None] = {}
         self._indexes: dict[object, dict[object, int]] = {}  # parent → child → nth of its tag
@@ -211,19 +209,18 @@ class _State:
         part that is a known label holds that label's lookup form as a substring of its
         folded text (:func:`~guidecheck.vocab.fold_label_text`; numbering, spaces and
         markers are only dropped), so it is a substring of the whole text's folded
-        text too. Labels whose characters are not all in the text are ruled out first;
-        the text's characters are found by looking each character of the labels up in
-        it (a few hundred C searches: far cheaper than a set of a long text's characters).
+        text too. One regex search for all the lookup forms; remembered per text.
         """
         if "：" in text or ":" in text:
             return True
-        normal = unicodedata.normalize("NFKC", text)
-        chars = {ch for ch in self._label_alphabet if ch in normal}
-        candidates = [key for key, needed in self._label_chars if needed <= chars]
-        if not candidates:
-            return False
-        folded = fold_label_text(text)
-        return any(key in folded for key in candidates)
+        known = self._wide_texts.get(text)
+        if known is None:
+            if len(self._wide_texts) > KEY_CACHE_SIZE // 10:
+                self._wide_texts.clear()
+            known = self._wide_texts[text] = (
+                self._label_pattern.search(fold_label_text(text)) is not None
+            )
+        return known
 
     def label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
         """``(label, key)`` when the element as a whole is a label, else None."""
