@@ -8,6 +8,7 @@ as None and a note in ``Guide.notes``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -37,21 +38,24 @@ from guidecheck.normalize.material import (
     CONTENT_ATTRIBUTES,
     MaterialParts,
     classify_column,
-    parse_material_line,
     parts_from_cells,
+    parts_from_line,
 )
 from guidecheck.normalize.phone import parse_phones
-from guidecheck.normalize.text import clean, split_entries, split_values
+from guidecheck.normalize.text import clean, entry_tuple, split_values
 from guidecheck.normalize.timelimit import parse_time_limit, unit_from_label
 from guidecheck.vocab import FieldVocab, label_key
 
-Built = tuple[FieldValue | None, list[str]]
+Built = tuple[FieldValue | None, Sequence[str]]
 """A field's value and the notes its building produced."""
+Builder = Callable[[str, Sequence[RawField], FieldVocab], Built]
+"""Builds one key's value from its fields (in document order)."""
 
 _KNOWN_KEYS = frozenset(FIELD_KEYS)
 _ARROW_LISTS = frozenset({"process"})
 _PREFERRED_LABELS = {"name": ("子项名称",)}  # a sub-item's name is the item's name
 _FEE_BASIS_MARK = "依据"
+_NO_NOTES: tuple[str, ...] = ()
 
 
 def _snippet(text: str, limit: int = 40) -> str:
@@ -99,10 +103,12 @@ def _first_wins(
     return value, notes
 
 
-def _build_text(key: str, fields: Sequence[RawField]) -> Built:
+def _build_text(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
+    if len(fields) == 1:
+        return _text_value(fields[0]), _NO_NOTES
     preferred = _PREFERRED_LABELS.get(key)
     ordered = fields
-    if preferred and len(fields) > 1:
+    if preferred:
         ordered = sorted(fields, key=lambda f: label_key(f.label) not in preferred)
     return _first_wins(ordered, _text_value, _never)
 
@@ -111,18 +117,22 @@ def _never(value: Any) -> bool:
     return False
 
 
-def _build_list(key: str, fields: Sequence[RawField]) -> Built:
-    def parse(field: RawField) -> ListValue:
-        items = split_entries(field.lines, arrows=key in _ARROW_LISTS)
-        return ListValue(raw=field.text, items=tuple(items), location=field.location)
+def _build_list(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
+    arrows = key in _ARROW_LISTS
 
+    def parse(field: RawField) -> ListValue:
+        items = entry_tuple(tuple(field.lines), arrows)
+        return ListValue(raw=field.text, items=items, location=field.location)
+
+    if len(fields) == 1:
+        return parse(fields[0]), _NO_NOTES
     return _first_wins(fields, parse, _never)
 
 
-def _build_codes(key: str, fields: Sequence[RawField]) -> Built:
+def _build_codes(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     items = dict.fromkeys(code for f in fields for code in split_values(f.text))
     raw = "\n".join(f.text for f in fields)
-    return ListValue(raw=raw, items=tuple(items), location=fields[0].location), []
+    return ListValue(raw=raw, items=tuple(items), location=fields[0].location), _NO_NOTES
 
 
 def _parse_time_limit(field: RawField) -> TimeLimit:
@@ -135,18 +145,22 @@ def _time_unparsed(value: TimeLimit) -> bool:
     return value.amount is None and not value.immediate and not value.no_statutory
 
 
-def _build_time_limit(key: str, fields: Sequence[RawField]) -> Built:
+def _build_time_limit(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     return _first_wins(fields, _parse_time_limit, _time_unparsed)
 
 
-def _build_fee(key: str, fields: Sequence[RawField]) -> Built:
+def _build_fee(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
+    if len(fields) == 1 and _FEE_BASIS_MARK not in label_key(fields[0].label):
+        field = fields[0]
+        fee = parse_fee(field.text, field.location)  # what _merge_fees makes of one fee
+        return fee, [note_unparsed(field)] if fee.free is None and not _is_blank(field) else _NO_NOTES
     basis_fields = [f for f in fields if _FEE_BASIS_MARK in label_key(f.label)]
     fee_fields = [f for f in fields if f not in basis_fields]
     basis = "\n".join(f.text for f in basis_fields if clean(f.text)) or None
     parsed = [parse_fee(f.text, f.location, basis=basis) for f in fee_fields]
     if not parsed:
         first = basis_fields[0]
-        return Fee(raw=first.text, basis=clean(basis) if basis else None, location=first.location), []
+        return Fee(raw=first.text, basis=clean(basis) if basis else None, location=first.location), _NO_NOTES
     fee = _merge_fees(parsed, raw="\n".join(f.text for f in fields))
     notes = [note_unparsed(fee_fields[0])] if fee.free is None and not _is_blank(fee_fields[0]) else []
     return fee, notes
@@ -159,49 +173,68 @@ def _merge_fees(fees: Sequence[Fee], *, raw: str) -> Fee:
     return replace(fees[0], raw=raw, free=free, amounts=amounts, basis=basis)
 
 
-def _build_legal_basis(key: str, fields: Sequence[RawField]) -> Built:
+def _build_legal_basis(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     raw = "\n".join(f.text for f in fields)
     value: LegalBasis = parse_legal_basis(raw, fields[0].location)
     unparsed = not value.citations and bool(clean(raw))
-    return value, [note_unparsed(fields[0])] if unparsed else []
+    return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
 
 
-def _build_visits(key: str, fields: Sequence[RawField]) -> Built:
+def _build_visits(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     return _first_wins(
         fields, lambda f: parse_visits(f.text, f.location), lambda v: v.count is None
     )
 
 
-def _build_online(key: str, fields: Sequence[RawField]) -> Built:
+def _build_online(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     parsed = [parse_online(f.text, f.location) for f in fields]
+    if len(parsed) == 1:
+        value = parsed[0]  # what the merge below makes of one value
+        unparsed = value.available is None and value.depth is None and not _is_blank(fields[0])
+        return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
     available = next((o.available for o in parsed if o.available is not None), None)
     depth = next((o.depth for o in parsed if o.depth is not None), None)
     value: Online = replace(
         parsed[0], raw="\n".join(f.text for f in fields), available=available, depth=depth
     )
     unparsed = available is None and depth is None and not _is_blank(fields[0])
-    return value, [note_unparsed(fields[0])] if unparsed else []
+    return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
 
 
-def _build_phones(key: str, fields: Sequence[RawField]) -> Built:
+def _build_phones(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     raw = "\n".join(f.text for f in fields)
     value: Phones = parse_phones(raw, fields[0].location)
     unparsed = not value.numbers and bool(clean(raw))
-    return value, [note_unparsed(fields[0])] if unparsed else []
+    return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
 
 
 _NOTE_LINE = re.compile(r"^(?:注|备注|说明|温馨提示)\s*[:：]")
 
 
-def _materials_from_lines(field: RawField) -> tuple[list[Material], list[str]]:
+LineParts = tuple[tuple[tuple[str, MaterialParts], ...], tuple[str, ...]]
+"""(entry, parts) of each entry of a materials list that names a material; the note entries."""
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _line_parts(lines: tuple[str, ...]) -> LineParts:
+    """What each entry of a materials list states, cached on the list's lines: a
+    channel's pages repeat an item's materials list unit after unit."""
     items, notes = [], []
-    for entry in split_entries(field.lines):
+    for entry in entry_tuple(lines):
         if _NOTE_LINE.match(entry):
-            notes.append(f"「{field.label}」的说明：{entry}（{field.location}）")
+            notes.append(entry)
             continue
-        material = parse_material_line(entry, field.location)
-        if material.name:
-            items.append(material)
+        parts = parts_from_line(entry)
+        if parts.name:
+            items.append((entry, parts))
+    return tuple(items), tuple(notes)
+
+
+def _materials_from_lines(field: RawField) -> tuple[list[Material], list[str]]:
+    found, note_entries = _line_parts(tuple(field.lines))
+    location = field.location
+    items = [parts.material(raw=entry, location=location) for entry, parts in found]
+    notes = [f"「{field.label}」的说明：{entry}（{location}）" for entry in note_entries]
     return items, notes
 
 
@@ -263,7 +296,7 @@ def _table_parts(rows: Sequence[Mapping[str, str]], vocab: FieldVocab) -> TableP
     """What each row of a materials table states, cached on the table's text: a
     channel's pages repeat an item's materials table unit after unit. The entry
     keeps ``vocab`` alive, so its id names that vocabulary while the entry lives."""
-    key = (id(vocab), tuple(tuple(row.items()) for row in rows))
+    key = (id(vocab), tuple([tuple(row.items()) for row in rows]))
     hit = _TABLES.get(key)
     if hit is not None and hit[0] is vocab:
         return hit[1]
@@ -283,13 +316,14 @@ def _table_parts(rows: Sequence[Mapping[str, str]], vocab: FieldVocab) -> TableP
 
 def _materials_from_rows(field: RawField, vocab: FieldVocab) -> list[Material]:
     locations = field.row_locations or []
+    n = len(locations)
     return [
-        parts.material(raw=raw, location=locations[i] if i < len(locations) else field.location)
+        parts.material(raw=raw, location=locations[i] if i < n else field.location)
         for i, raw, parts in _table_parts(field.rows or [], vocab)
     ]
 
 
-def build_materials(fields: Sequence[RawField], vocab: FieldVocab) -> Built:
+def build_materials(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     items: list[Material] = []
     notes: list[str] = []
     for field in fields:
@@ -304,7 +338,7 @@ def build_materials(fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     return MaterialList(items=tuple(items), location=fields[0].location), notes
 
 
-_BUILDERS: dict[str, Callable[[str, Sequence[RawField]], Built]] = {
+_BUILDERS: dict[str, Builder] = {
     "text": _build_text,
     "list": _build_list,
     "codes": _build_codes,
@@ -314,6 +348,7 @@ _BUILDERS: dict[str, Callable[[str, Sequence[RawField]], Built]] = {
     "visits": _build_visits,
     "online": _build_online,
     "phones": _build_phones,
+    "materials": build_materials,
 }
 
 
@@ -324,39 +359,52 @@ def _extra(field: RawField) -> ExtraField:
     return ExtraField(label=field.label, value=_text_value(field))
 
 
+_DISPATCH: tuple[FieldVocab | None, dict[str, Builder]] = (None, {})
+
+
+def _builders(vocab: FieldVocab) -> dict[str, Builder]:
+    """The builder of every key both the model and ``vocab`` know, by key; memo of the
+    last vocabulary only (a run has one), read and replaced in one step each."""
+    global _DISPATCH
+    memo_vocab, builders = _DISPATCH
+    if memo_vocab is vocab:
+        return builders
+    builders = {key: _BUILDERS[vocab.kind(key)] for key in vocab.fields if key in _KNOWN_KEYS}
+    _DISPATCH = (vocab, builders)
+    return builders
+
+
 def _group(
-    raw: RawGuide, vocab: FieldVocab
+    raw: RawGuide, builders: Mapping[str, Builder]
 ) -> tuple[dict[str, list[RawField]], list[ExtraField], list[str]]:
     """Fields grouped by canonical key (document order), extras, notes."""
     groups: dict[str, list[RawField]] = {}
     extras: list[ExtraField] = []
     notes: list[str] = []
     for field in raw.fields:
-        if field.key is None:
-            extras.append(_extra(field))
-        elif field.key not in _KNOWN_KEYS or field.key not in vocab.fields:
-            extras.append(_extra(field))
-            notes.append(f"「{field.label}」的字段键 {field.key!r} 不在字段词表中，作为附加字段保留")
+        key = field.key
+        if key in builders:
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [field]
+            else:
+                group.append(field)
         else:
-            groups.setdefault(field.key, []).append(field)
+            extras.append(_extra(field))
+            if key is not None:
+                notes.append(f"「{field.label}」的字段键 {key!r} 不在字段词表中，作为附加字段保留")
     return groups, extras, notes
-
-
-def _build_field(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
-    kind = vocab.kind(key)
-    if kind == "materials":
-        return build_materials(fields, vocab)
-    return _BUILDERS[kind](key, fields)
 
 
 def build_guide(raw: RawGuide, *, channel: str, vocab: FieldVocab) -> Guide:
     """The typed guide for one item's raw fields (see docs/architecture.md)."""
-    groups, extras, notes = _group(raw, vocab)
+    builders = _builders(vocab)
+    groups, extras, notes = _group(raw, builders)
     values: dict[str, Any] = {}
     for key, fields in groups.items():
-        value, field_notes = _build_field(key, fields, vocab)
-        values[key] = value
-        notes.extend(field_notes)
+        values[key], field_notes = builders[key](key, fields, vocab)
+        if field_notes:
+            notes.extend(field_notes)
     return Guide(
         channel=channel,
         source=raw.source,

@@ -170,7 +170,8 @@ class MaterialParts:
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _line_parts(raw: str) -> MaterialParts:
+def parts_from_line(raw: str) -> MaterialParts:
+    """:func:`parse_material_line` without raw text and location (cached, immutable)."""
     text = clean(strip_numbering(fold(raw)))
     name, found = _split_name(text)
     originals, copies = parse_copies("、".join(found["copies"])) if found["copies"] else (None, None)
@@ -187,7 +188,7 @@ def _line_parts(raw: str) -> MaterialParts:
 
 def parse_material_line(raw: str, location: Location) -> Material:
     """One material as written in a list line; absent attributes stay None."""
-    return _line_parts(raw).material(raw=raw, location=location)
+    return parts_from_line(raw).material(raw=raw, location=location)
 
 
 # --- materials tables: what a column holds, one material from one row ----------------
@@ -299,7 +300,7 @@ def _cell_parts(cells: Mapping[str, str]) -> MaterialParts:
 @functools.lru_cache(maxsize=1 << 14)
 def _row_parts(cells: tuple[tuple[str, str], ...]) -> MaterialParts | None:
     mapping = dict(cells)
-    base = _line_parts(mapping.get("name", ""))
+    base = parts_from_line(mapping.get("name", ""))
     if not base.name:
         return None
     return _cell_parts(mapping).over(base)

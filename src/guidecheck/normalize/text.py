@@ -142,13 +142,13 @@ def split_entries(lines: Iterable[str], *, arrows: bool = False) -> list[str]:
     """Entries of a list field in comparison form: one per line, several numbered
     entries or ``；``-separated sentences on a line split, ``→`` split when
     ``arrows``; numbering and trailing ``。；`` removed; empty entries dropped."""
-    return list(_entries(tuple(lines), arrows))
+    return list(entry_tuple(tuple(lines), arrows))
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _entries(lines: tuple[str, ...], arrows: bool) -> tuple[str, ...]:
-    """:func:`split_entries`, cached on the whole value: a channel's pages repeat
-    the same conditions and process steps item after item."""
+def entry_tuple(lines: tuple[str, ...], arrows: bool = False) -> tuple[str, ...]:
+    """:func:`split_entries` as a tuple, cached on the whole value: a channel's pages
+    repeat the same conditions and process steps item after item."""
     separators = "；;→" if arrows else "；;"
     out: list[str] = []
     for line in lines:
