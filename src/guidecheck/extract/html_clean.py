@@ -160,6 +160,18 @@ def _boilerplate_name(names: str) -> bool:
     return _BOILERPLATE_WORD.search(names) is not None
 
 
+@functools.lru_cache(maxsize=4096)
+def label_class(names: str) -> bool:
+    """Whether a class attribute names a label (``tit``, ``label``, ``field-name``…)."""
+    return _LABEL_CLASS.search(names) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def value_class(names: str) -> bool:
+    """Whether a class attribute names a value (``value``, ``con``, ``content``…)."""
+    return _VALUE_CLASS.search(names) is not None
+
+
 class _Boilerplate:
     """The skipped elements: nav/header/footer/aside, elements whose class or id names
     nav/menu/footer/header/breadcrumb/sidebar/share/copyright, and those a site adapter

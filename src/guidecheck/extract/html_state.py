@@ -15,10 +15,8 @@ from lxml import etree
 
 from guidecheck.extract.html_clean import (
     _COLON,
-    _LABEL_CLASS,
     _NUMBERING,
     _SENTENCE,
-    _VALUE_CLASS,
     BLOCK_TAGS,
     CELL_TAGS,
     HEADINGS,
@@ -35,6 +33,8 @@ from guidecheck.extract.html_clean import (
     _squash,
     _tag,
     _text,
+    label_class,
+    value_class,
 )
 from guidecheck.extract.raw import RawField
 from guidecheck.model import Location
@@ -244,7 +244,8 @@ class _State:
         tag = _tag(el)
         if tag in SKIP_TAGS or tag in {"table", "ul", "ol", "dl", "a", "dd"}:
             return None
-        if _VALUE_CLASS.search(el.get("class") or ""):
+        names = el.get("class")
+        if names and value_class(names):
             return None  # <span class="value">网上办理</span> is a value, whatever it says
         text = self.short_text(el)
         if not text:
@@ -261,7 +262,10 @@ class _State:
             return False
         if tag in HEADINGS:
             return False  # a heading is a label only when the vocabulary knows it
-        if tag in {"th", "dt", "label"} or _LABEL_CLASS.search(el.get("class") or ""):
+        if tag in {"th", "dt", "label"}:
+            return True
+        names = el.get("class")
+        if names and label_class(names):
             return True
         return tag in {"strong", "b"} and text.endswith((":", "："))
 
