@@ -8,9 +8,10 @@ steps per item), then times open_docx + extract_docx in this one process, best
 of ``--repeat`` runs, in CPU time of this process. Also times every DOCX of the demo corpus when present.
 
 Yardstick: the issue measured, on its reference machine, ~1 s to walk a 200-item
-handbook through python-docx's objects. The same walk is timed here, so the
-items/s can also be given as they would be on that machine (calibrated figure);
-the raw figure of this host comes first.
+handbook through python-docx's objects. The same walk is timed here in rounds
+alternating with ours (:mod:`paired`), so the items/s can also be given as they
+would be on that machine: 200 items / (median ratio ours ÷ walk × 1 s). The raw
+figure of this host (best round) comes first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import docx
 from docx_factory import p, package, tbl, tc
+from paired import paired
 
 from guidecheck.extract.docx import extract_docx
 from guidecheck.read.docx_safe import open_docx
@@ -100,19 +102,20 @@ def main() -> None:
     guides = extract_docx(data, "bench.docx", vocab)
     assert len(guides) == args.items, len(guides)
     t_open = best_time(lambda: open_docx(data, "bench.docx"), args.repeat)
-    t_all = t_walk = float("inf")
-    for _ in range(args.repeat):  # ours and the yardstick in alternate rounds: same host state
-        t_all = min(t_all, best_time(lambda: extract_docx(data, "bench.docx", vocab), 1))
-        t_walk = min(t_walk, best_time(lambda: python_docx_walk(data), 1))
+    # ours and the yardstick in alternate rounds, the same host state (see paired.py)
+    r = paired(lambda: extract_docx(data, "bench.docx", vocab), lambda: python_docx_walk(data),
+               rounds=max(3, args.repeat), seconds=0)
+    t_all = r.ours_s
     print(f"handbook: {args.items} items, {len(data) / 1024:.0f} KB, "
           f"open_docx {t_open * 1000:.0f} ms, open+extract {t_all * 1000:.0f} ms "
           f"→ {args.items / t_all:,.0f} items/s per core")
-    scale = t_walk / REFERENCE_PYTHON_DOCX_WALK
-    print(f"yardstick: python-docx walk of the same handbook {t_walk:.2f} s here "
+    print(f"yardstick: python-docx walk of the same handbook {r.yardstick_s:.2f} s here "
           f"(issue's reference machine: ~{REFERENCE_PYTHON_DOCX_WALK:.0f} s"
           f"{'' if args.items == 200 else f' for 200 items; this run has {args.items}'})")
-    print(f"  → {args.items / t_all * scale:,.0f} items/s per core on the reference machine "
-          "(calibrated by the python-docx yardstick)")
+    low, high = min(r.ratios), max(r.ratios)
+    print(f"  ours/yardstick {r.ratio:.2f} (rounds {low:.2f}–{high:.2f}) → "
+          f"{args.items / (r.ratio * REFERENCE_PYTHON_DOCX_WALK):,.0f} items/s per core on the "
+          "reference machine (calibrated by the python-docx yardstick)")
     for path in sorted(ROOT.glob("corpus/*/*.docx")):
         raw = path.read_bytes()
         count = len(extract_docx(raw, path.name, vocab))

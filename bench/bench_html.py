@@ -9,9 +9,11 @@ The machine is shared: read the pages/s against the printed CPU reference.
 Yardstick. Issue 2 set the target (≥ 500 pages/s per core) on a machine where
 "parse + extract of a 64 KB page took ~1 ms with lxml.html + XPath". The bench times
 that same yardstick (``lxml.html.fromstring`` + ``//th|//td`` + ``text_content()``
-on the synthetic page at 64 KB) in rounds alternating with ours, and prints our
-figure calibrated to that machine: pages/s × (yardstick ms here / 1 ms). On the
-reference machine the target means "at most twice the yardstick's time".
+on the synthetic page at 64 KB) in short rounds alternating with ours
+(:mod:`paired`), and prints our figure calibrated to that machine: 1 ms / (median
+over rounds of ours ÷ yardstick). On the reference machine the target means "at
+most twice the yardstick's time", a ratio of at most 2.0. The raw figures (best
+round of each) are printed first.
 
     .venv/bin/python bench/bench_html.py [--seconds 3]
 """
@@ -27,6 +29,7 @@ from lxml import html as lxml_html
 
 from guidecheck.extract.html import extract_html
 from guidecheck.vocab import load_field_vocab
+from paired import Paired, paired, per_call
 
 FIELDS = [
     ("事项名称", "食品经营许可（新办）"), ("基本编码", "许可-00077-006-01"),
@@ -105,34 +108,27 @@ def _yardstick(data: bytes) -> None:
 def yardstick_ms(seconds: float = 1.0) -> float:
     """The yardstick's CPU ms per 64 KB page here (best of 5 rounds)."""
     data = page(64_000)
-    return 1000 / max(_rate(_yardstick, [data], seconds / 5) for _ in range(5))
+    return 1000 * min(per_call(lambda: _yardstick(data), seconds / 5) for _ in range(5))
 
 
-def _rate(fn, pages: list[bytes], seconds: float) -> float:  # type: ignore[no-untyped-def]
-    count, start = 0, time.process_time()
-    while time.process_time() - start < seconds:
-        for data in pages:
-            fn(data)
-        count += len(pages)
-    return count / (time.process_time() - start)
-
-
-def run(pages: list[bytes], seconds: float, repeat: int = 5) -> tuple[float, float]:
-    """Pages per CPU-second, best of ``repeat`` rounds of ``seconds / repeat`` each, and
-    the yardstick's ms per 64 KB page, best of rounds alternating with ours.
-
-    CPU (process) time, and the best round, so other load on the machine counts less.
-    """
+def run(pages: list[bytes], seconds: float) -> Paired:
+    """Ours (per page, over ``pages``) against the yardstick (per 64 KB page) in 15
+    alternating rounds filling ``seconds`` of CPU time (see :mod:`paired`)."""
     vocab = load_field_vocab()
     for data in pages:
         guides = extract_html(data, "bench.html", vocab)
         assert guides and len(guides[0].fields) >= 15, [f.label for f in guides[0].fields]
     yard_page = page(64_000)
-    best, yard = 0.0, 0.0
-    for _ in range(repeat):
-        best = max(best, _rate(lambda d: extract_html(d, "bench.html", vocab), pages, seconds / repeat))
-        yard = max(yard, _rate(_yardstick, [yard_page], seconds / repeat / 2))
-    return best, 1000 / yard
+
+    def ours() -> None:
+        for data in pages:
+            extract_html(data, "bench.html", vocab)
+
+    rounds = 15
+    result = paired(ours, lambda: _yardstick(yard_page), rounds=rounds, seconds=seconds / rounds / 2)
+    n = len(pages)
+    return Paired(result.ours_s / n, result.yardstick_s, result.ratio / n,
+                  tuple(r / n for r in result.ratios))
 
 
 def reference_us() -> float:
@@ -145,12 +141,13 @@ def reference_us() -> float:
 
 
 def report(name: str, pages: list[bytes], seconds: float) -> None:
-    rate, yard_ms = run(pages, seconds)
+    r = run(pages, seconds)
     size = sum(map(len, pages)) / len(pages) / 1024
-    calibrated = rate * yard_ms / YARDSTICK_MS
-    print(f"HTML {name:16} {len(pages):4} pages, {size:5.1f} KB avg: {rate:7.1f} pages/s per core"
-          f" ({1000 / rate:.2f} ms/page); yardstick {yard_ms:.2f} ms here (issue: ~1 ms)"
-          f" → ≈ {calibrated:5.0f} pages/s on the reference machine")
+    low, high = min(r.ratios), max(r.ratios)
+    print(f"HTML {name:16} {len(pages):4} pages, {size:5.1f} KB avg: {1 / r.ours_s:6.1f} pages/s per core"
+          f" ({r.ours_s * 1000:.2f} ms/page; yardstick {r.yardstick_s * 1000:.2f} ms);"
+          f" ours/yardstick {r.ratio:.2f} (rounds {low:.2f}–{high:.2f})"
+          f" → ≈ {1000 / (r.ratio * YARDSTICK_MS):4.0f} pages/s on the reference machine")
 
 
 def main() -> None:
@@ -159,7 +156,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path(__file__).parents[1] / "corpus" / "web")
     args = parser.parse_args()
     print(f"CPU reference: sum(range(1000)) = {reference_us():.1f} µs")
-    print("(pages/s: best of 5 rounds in CPU time; compare runs by their reference figure)")
+    print("(CPU time; raw: best of 15 rounds; ratio: median of the rounds, each ours then the yardstick)")
     report("synthetic utf-8", [page(charset="utf-8")], args.seconds)
     report("synthetic gb2312", [page(charset="gb2312")], args.seconds)
     for channel in sorted(p for p in args.corpus.glob("*") if p.is_dir()):
