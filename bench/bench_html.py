@@ -26,10 +26,10 @@ import timeit
 from pathlib import Path
 
 from lxml import html as lxml_html
+from paired import Paired, paired, per_call
 
 from guidecheck.extract.html import extract_html
 from guidecheck.vocab import load_field_vocab
-from paired import Paired, paired, per_call
 
 FIELDS = [
     ("事项名称", "食品经营许可（新办）"), ("基本编码", "许可-00077-006-01"),

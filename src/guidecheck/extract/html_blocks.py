@@ -16,9 +16,8 @@ from guidecheck.extract.html_clean import (
     _tag,
     _text,
 )
-from guidecheck.extract.html_state import _State
+from guidecheck.extract.html_state import _UNSEEN, _State
 
-_MISSING = object()
 WIDE_BLOCK = 16
 """Children from which the hot-subtree search first tests a block's whole text (:meth:`_Blocks._cold_block`)."""
 
@@ -36,8 +35,8 @@ class _Blocks(_State):
 
     def visit(self, el: etree._Element, depth: int = 0) -> None:
         """Find the fields in one element; a subtree without label text is not entered."""
-        tag = _tag(el)
-        if not tag or tag in SKIP_TAGS or el in self.skip or el in self.consumed:
+        tag = el.tag  # a comment's or PI's tag is not a string
+        if type(tag) is not str or tag in SKIP_TAGS or el in self.skip or el in self.consumed:
             return
         hot = self.is_hot(el)
         if hot and self.is_tab_bar(el):
@@ -148,8 +147,8 @@ class _Blocks(_State):
         text = text.strip()
         if not text or len(text) > self.max_label:
             return False
-        key = self._keys.get(text, _MISSING)
-        return (self.key_for(text) if key is _MISSING else key) is not None
+        key = self._keys.get(text, _UNSEEN)
+        return (self.key_for(text) if key is _UNSEEN else key) is not None
 
 
     def label_field(self, el: etree._Element, label: str, key: str | None) -> None:

@@ -40,6 +40,9 @@ from guidecheck.extract.raw import RawField
 from guidecheck.model import Location
 from guidecheck.vocab import FieldVocab, fold_label_text, label_key
 
+_UNSEEN = object()
+"""A memo's "not looked up yet" (None is an answer)."""
+
 KEY_CACHE_SIZE = 50_000
 """Label lookups remembered across pages (per vocabulary)."""
 
@@ -224,11 +227,10 @@ class _State:
 
     def label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
         """``(label, key)`` when the element as a whole is a label, else None."""
-        if el in self._labels:
-            return self._labels[el]
-        found = self._label_of(el)
-        self._labels[el] = found
-        return found
+        found = self._labels.get(el, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._labels[el] = self._label_of(el)
+        return found  # type: ignore[return-value]
 
     def short_text(self, el: etree._Element) -> str | None:
         """The element's squashed text when it has few children (a label candidate)."""
@@ -241,7 +243,9 @@ class _State:
         return text
 
     def _label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
-        tag = _tag(el)
+        tag = el.tag
+        if type(tag) is not str:
+            return None  # a comment or PI
         if tag in SKIP_TAGS or tag in {"table", "ul", "ol", "dl", "a", "dd"}:
             return None
         names = el.get("class")
@@ -319,8 +323,8 @@ class _State:
 
     def _render_leaf(self, el: etree._Element) -> list[str]:
         """:meth:`render` of one element without children (most cells and values)."""
-        tag = _tag(el)
-        if not tag or tag in SKIP_TAGS or tag == "br" or el in self.skip:
+        tag = el.tag
+        if type(tag) is not str or tag in SKIP_TAGS or tag == "br" or el in self.skip:
             return []
         line = _collapse(el.text or "").strip(" \t\r\n\f")
         return [line] if line.strip() else []

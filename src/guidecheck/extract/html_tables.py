@@ -14,10 +14,8 @@ from guidecheck.extract.html_clean import (
     _tag,
     _text,
 )
-from guidecheck.extract.html_state import KEY_CACHE_SIZE, _Cell, _Found, _Grid, _State
+from guidecheck.extract.html_state import _UNSEEN, KEY_CACHE_SIZE, _Cell, _Found, _Grid, _State
 from guidecheck.extract.raw import RawField
-
-_UNSEEN = object()
 
 
 class _Tables(_State):
