@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -74,8 +75,22 @@ def note_repeated(field: RawField, kept: RawField) -> str:
     )
 
 
+def _text(field: RawField) -> str:
+    """A field's text as the one string object all equal texts share (``sys.intern``):
+    pages repeat values, so a chunk's guides pickle each text once and the scan's main
+    process unpickles one string for it, not one a page."""
+    return sys.intern(field.text)
+
+
+def _joined(fields: Sequence[RawField]) -> str:
+    """The text of one key's fields, joined (shared as in :func:`_text`)."""
+    if len(fields) == 1:
+        return _text(fields[0])
+    return sys.intern("\n".join(f.text for f in fields))
+
+
 def _text_value(field: RawField) -> TextValue:
-    text = field.text
+    text = _text(field)
     return TextValue(raw=text, text=clean(text), location=field.location)
 
 
@@ -122,7 +137,7 @@ def _build_list(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Buil
 
     def parse(field: RawField) -> ListValue:
         items = entry_tuple(tuple(field.lines), arrows)
-        return ListValue(raw=field.text, items=items, location=field.location)
+        return ListValue(raw=_text(field), items=items, location=field.location)
 
     if len(fields) == 1:
         return parse(fields[0]), _NO_NOTES
@@ -131,13 +146,13 @@ def _build_list(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Buil
 
 def _build_codes(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     items = dict.fromkeys(code for f in fields for code in split_values(f.text))
-    raw = "\n".join(f.text for f in fields)
+    raw = _joined(fields)
     return ListValue(raw=raw, items=tuple(items), location=fields[0].location), _NO_NOTES
 
 
 def _parse_time_limit(field: RawField) -> TimeLimit:
     return parse_time_limit(
-        field.text, field.location, default_unit=unit_from_label(field.label)
+        _text(field), field.location, default_unit=unit_from_label(field.label)
     )
 
 
@@ -152,16 +167,16 @@ def _build_time_limit(key: str, fields: Sequence[RawField], vocab: FieldVocab) -
 def _build_fee(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     if len(fields) == 1 and _FEE_BASIS_MARK not in label_key(fields[0].label):
         field = fields[0]
-        fee = parse_fee(field.text, field.location)  # what _merge_fees makes of one fee
+        fee = parse_fee(_text(field), field.location)  # what _merge_fees makes of one fee
         return fee, [note_unparsed(field)] if fee.free is None and not _is_blank(field) else _NO_NOTES
     basis_fields = [f for f in fields if _FEE_BASIS_MARK in label_key(f.label)]
     fee_fields = [f for f in fields if f not in basis_fields]
     basis = "\n".join(f.text for f in basis_fields if clean(f.text)) or None
-    parsed = [parse_fee(f.text, f.location, basis=basis) for f in fee_fields]
+    parsed = [parse_fee(_text(f), f.location, basis=basis) for f in fee_fields]
     if not parsed:
         first = basis_fields[0]
-        return Fee(raw=first.text, basis=clean(basis) if basis else None, location=first.location), _NO_NOTES
-    fee = _merge_fees(parsed, raw="\n".join(f.text for f in fields))
+        return Fee(raw=_text(first), basis=clean(basis) if basis else None, location=first.location), _NO_NOTES
+    fee = _merge_fees(parsed, raw=_joined(fields))
     notes = [note_unparsed(fee_fields[0])] if fee.free is None and not _is_blank(fee_fields[0]) else []
     return fee, notes
 
@@ -174,7 +189,7 @@ def _merge_fees(fees: Sequence[Fee], *, raw: str) -> Fee:
 
 
 def _build_legal_basis(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
-    raw = "\n".join(f.text for f in fields)
+    raw = _joined(fields)
     value: LegalBasis = parse_legal_basis(raw, fields[0].location)
     unparsed = not value.citations and bool(clean(raw))
     return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
@@ -182,12 +197,12 @@ def _build_legal_basis(key: str, fields: Sequence[RawField], vocab: FieldVocab) 
 
 def _build_visits(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     return _first_wins(
-        fields, lambda f: parse_visits(f.text, f.location), lambda v: v.count is None
+        fields, lambda f: parse_visits(_text(f), f.location), lambda v: v.count is None
     )
 
 
 def _build_online(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
-    parsed = [parse_online(f.text, f.location) for f in fields]
+    parsed = [parse_online(_text(f), f.location) for f in fields]
     if len(parsed) == 1:
         value = parsed[0]  # what the merge below makes of one value
         unparsed = value.available is None and value.depth is None and not _is_blank(fields[0])
@@ -195,14 +210,14 @@ def _build_online(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Bu
     available = next((o.available for o in parsed if o.available is not None), None)
     depth = next((o.depth for o in parsed if o.depth is not None), None)
     value: Online = replace(
-        parsed[0], raw="\n".join(f.text for f in fields), available=available, depth=depth
+        parsed[0], raw=_joined(fields), available=available, depth=depth
     )
     unparsed = available is None and depth is None and not _is_blank(fields[0])
     return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
 
 
 def _build_phones(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
-    raw = "\n".join(f.text for f in fields)
+    raw = _joined(fields)
     value: Phones = parse_phones(raw, fields[0].location)
     unparsed = not value.numbers and bool(clean(raw))
     return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
