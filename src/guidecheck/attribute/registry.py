@@ -81,6 +81,17 @@ class Registry:
                 return u.bodies.get(line_department)
         return None
 
+    def body_index(self) -> dict[tuple[str, str], str]:
+        """(unit name, line department) → body: :meth:`body_for` of every pair at once
+        (the first unit of a name, as there), for look-ups in a loop."""
+        out: dict[tuple[str, str], str] = {}
+        seen: set[str] = set()
+        for u in self.units:
+            if u.name not in seen:
+                seen.add(u.name)
+                out.update(((u.name, dept), body) for dept, body in u.bodies.items())
+        return out
+
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
