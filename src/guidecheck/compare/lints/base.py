@@ -7,6 +7,7 @@ lint's rule code; the engine maps them to the catalog rule of that code.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -60,19 +61,28 @@ def text_entries(guide: Guide, fields: tuple[str, ...]) -> Iterator[Entry]:
             yield Entry(field, value.text, value.raw, value.location)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _squeezed(text: str) -> str:
+    """NFKC, spaces and zero-width characters removed (cached: entries repeat across guides)."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+
+
 def raw_text(guide: Guide, fields: tuple[str, ...]) -> str:
-    """All text of ``fields`` in one string, spaces and zero-width characters removed: a
-    cheap pre-filter — a CJK phrase found in an entry's ``clean()`` form is found here too."""
+    """All text of ``fields`` in one string, NFKC, spaces and zero-width characters
+    removed: a cheap pre-filter — a CJK phrase found in an entry's ``clean()`` form is
+    found here too. Built piece by piece: NFKC never joins across a line break, which is
+    then removed, so the pieces' forms put together are the form of the joined text."""
     parts: list[str] = []
     for field in fields:
         value = getattr(guide, field)
         if isinstance(value, MaterialList):
-            parts.extend(f"{m.name}\n{m.note or ''}" for m in value.items)
+            for m in value.items:
+                parts += (m.name, m.note or "")
         elif isinstance(value, ListValue):
             parts.extend(value.items)
         elif isinstance(value, TextValue):
             parts.append(value.text)
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", "\n".join(parts)))
+    return "".join(map(_squeezed, parts))
 
 
 def without_trailing_paren(text: str) -> str:

@@ -6,12 +6,13 @@ Good: every material named, with its quantity and basis.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from guidecheck.compare.difference import Difference
-from guidecheck.compare.lints.base import material_entries
 from guidecheck.compare.lints.vocab import LintVocab
 from guidecheck.model import Guide
+from guidecheck.normalize.text import clean
 
 CODE = "GC801"
 FIELDS = ("materials",)
@@ -23,16 +24,24 @@ def catch_all_phrase(name: str, vocab: LintVocab) -> str | None:
     return vocab.material_phrases.find(name) or vocab.material_endings.find(name)
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _name_phrase(name: str, vocab: LintVocab) -> str | None:
+    """:func:`catch_all_phrase` of a material name as written (cached: names repeat)."""
+    return catch_all_phrase(clean(name), vocab)
+
+
 def check(guide: Guide, vocab: LintVocab) -> Iterator[Difference]:
-    for entry in material_entries(guide.materials):
-        phrase = catch_all_phrase(entry.text, vocab)
+    if guide.materials is None:
+        return
+    for m in guide.materials.items:
+        phrase = _name_phrase(m.name, vocab)
         if phrase:
             yield Difference(
                 field="materials",
                 kind=CODE,
                 expected=EXPECTED,
-                actual=entry.raw,
-                location=entry.location,
-                subject=entry.subject,
+                actual=m.name,
+                location=m.location,
+                subject=m.name,
                 detail=f"材料含兜底表述“{phrase}”",
             )
