@@ -14,6 +14,7 @@ fields (address, phone…) rightly differ and are never looked at.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,21 +31,29 @@ from guidecheck.compare.engine import (
 from guidecheck.compare.equivalence import Equivalents
 from guidecheck.compare.fields import compare_field
 from guidecheck.compare.findings import ALL_CHANNELS, Finding
-from guidecheck.model import FieldValue, Location, Material, MaterialList, TextValue
+from guidecheck.compare.materials import meanings
+from guidecheck.model import FieldValue, Location, MaterialList, TextValue
 
 RULE = "GC710"
 SILENT = "手册未规定"
 ATTRIBUTE_FIELDS = frozenset({"materials"})  # handbook stated, yet attributes may be open
 
 
-def _material(m: Material) -> tuple[Any, ...]:
-    return (m.name, m.originals or 0, m.copies or 0, str(m.form), str(m.necessity))
+@functools.lru_cache(maxsize=1 << 14)
+def _materials_signature(fields: tuple[tuple[Any, ...], ...]) -> tuple[tuple[Any, ...], ...]:
+    """Signature of a material list from its :func:`meanings` (cached: lists repeat)."""
+    return tuple(
+        sorted(
+            (name, originals or 0, copies or 0, str(form), str(necessity))
+            for name, originals, copies, form, necessity in fields
+        )
+    )
 
 
 def signature(value: Any) -> Any:
     """Hashable meaning of a value (no raw text, no locations; materials unordered)."""
     if isinstance(value, MaterialList):
-        return tuple(sorted(map(_material, value.items)))
+        return _materials_signature(meanings(value))
     if isinstance(value, TextValue):
         return value.text
     if dataclasses.is_dataclass(value):

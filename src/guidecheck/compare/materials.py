@@ -26,8 +26,11 @@ compared only when both sides state some count; then an unstated count is 0
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import operator
 import re
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -35,7 +38,7 @@ from guidecheck.compare.align import Pair, align
 from guidecheck.compare.difference import Difference
 from guidecheck.compare.equivalence import Equivalents, alias_form
 from guidecheck.compare.text import char_diff, strip_punct
-from guidecheck.model import Form, Material, MaterialList, Necessity
+from guidecheck.model import Form, MaterialList, Necessity
 from guidecheck.normalize.text import strip_numbering
 
 _COUNT = r"(?:一式)?[0-9一二两三四五六七八九十]+(?:份|张|页|本|套|件)"
@@ -117,11 +120,31 @@ def material_score(a: str, b: str, *, score_cutoff: float = 0.0) -> float:
 # --- attributes of a paired material ------------------------------------------------
 
 
-def _counts(m: Material) -> tuple[int, int]:
+class Meaning(NamedTuple):
+    """What the comparison reads of a material: its name and attributes, not where it
+    stands (a guide's list is compared through these, its locations added afterwards)."""
+
+    name: str
+    originals: int | None
+    copies: int | None
+    form: Form | None
+    necessity: Necessity | None
+
+
+_MEANING = operator.attrgetter(*Meaning._fields)
+
+
+def meanings(materials: MaterialList) -> tuple[tuple[Any, ...], ...]:
+    """Each material's :class:`Meaning` fields as a plain tuple: a cheap, hashable key
+    of what a list says (one C call per material)."""
+    return tuple(map(_MEANING, materials.items))
+
+
+def _counts(m: Meaning) -> tuple[int, int]:
     return (m.originals or 0, m.copies or 0)
 
 
-def counts_text(m: Material) -> str:
+def counts_text(m: Meaning) -> str:
     originals, copies = _counts(m)
     parts = ([f"原件{originals}份"] if originals else []) + (
         [f"复印件{copies}份"] if copies else []
@@ -129,11 +152,11 @@ def counts_text(m: Material) -> str:
     return "、".join(parts) or "无"
 
 
-def _states_counts(m: Material) -> bool:
+def _states_counts(m: Meaning) -> bool:
     return m.originals is not None or m.copies is not None
 
 
-def _count_kind(want: Material, got: Material) -> str | None:
+def _count_kind(want: Meaning, got: Meaning) -> str | None:
     if not (_states_counts(want) and _states_counts(got)):
         return None
     a, b = _counts(want), _counts(got)
@@ -144,15 +167,10 @@ def _count_kind(want: Material, got: Material) -> str | None:
     return "copies"
 
 
-def _attribute_differences(field: str, want: Material, got: Material) -> list[Difference]:
+def _attribute_differences(field: str, want: Meaning, got: Meaning) -> list[Difference]:
     def diff(kind: str, expected: str, actual: str) -> Difference:
         return Difference(
-            field=field,
-            kind=kind,
-            expected=expected,
-            actual=actual,
-            location=got.location,
-            subject=want.name,
+            field=field, kind=kind, expected=expected, actual=actual, subject=want.name
         )
 
     out = []
@@ -169,7 +187,7 @@ def _attribute_differences(field: str, want: Material, got: Material) -> list[Di
 
 
 def _pair_differences(
-    field: str, want: Material, got: Material, pair: Pair, same_name: float
+    field: str, want: Meaning, got: Meaning, pair: Pair, same_name: float
 ) -> list[Difference]:
     out = []
     if pair.score < same_name:
@@ -179,7 +197,6 @@ def _pair_differences(
                 kind="name",
                 expected=want.name,
                 actual=got.name,
-                location=got.location,
                 subject=want.name,
                 detail=char_diff(want.name, got.name),
             )
@@ -195,7 +212,7 @@ def _keys(names: tuple[str, ...], equivalents: Equivalents) -> tuple[str, ...]:
     return tuple(material_key(n, equivalents) for n in names)
 
 
-def _signature(keys: tuple[str, ...], items: tuple[Material, ...]) -> Signature:
+def _signature(keys: tuple[str, ...], items: tuple[Meaning, ...]) -> Signature:
     """The list's meaning regardless of order: equal signatures ⇒ no difference."""
     return tuple(
         sorted(
@@ -211,6 +228,59 @@ def _signature(keys: tuple[str, ...], items: tuple[Material, ...]) -> Signature:
     )
 
 
+Located = tuple[tuple[Difference, int | None], ...]
+"""Differences without their location, each with the index of the guide's material
+it is located at (None: the thing is absent from the guide)."""
+
+
+@functools.lru_cache(maxsize=16384)
+def _compare_meanings(
+    field: str,
+    want_fields: tuple[tuple[Any, ...], ...],
+    got_fields: tuple[tuple[Any, ...], ...],
+    equivalents: Equivalents,
+) -> Located:
+    """:func:`compare_materials` on the two lists' :class:`Meaning` fields (cached: pages
+    repeat the same lists unit after unit, channel after channel)."""
+    want = tuple(map(Meaning._make, want_fields))
+    got = tuple(map(Meaning._make, got_fields))
+    want_keys = _keys(tuple(m.name for m in want), equivalents)
+    got_keys = _keys(tuple(m.name for m in got), equivalents)
+    if len(want) == len(got) and _signature(want_keys, want) == _signature(got_keys, got):
+        return ()
+    al = align(want_keys, got_keys, equivalents.similarity.material_pair, scorer=material_score)
+    same_name = equivalents.similarity.material_same_name
+    out: list[tuple[Difference, int | None]] = []
+    for p in al.pairs:
+        out += (
+            (d, p.right) for d in _pair_differences(field, want[p.left], got[p.right], p, same_name)
+        )
+    out += [
+        (
+            Difference(
+                field=field,
+                kind="missing",
+                expected=want[i].name,
+                actual=None,
+                subject=want[i].name,
+                detail=counts_text(want[i]) if _states_counts(want[i]) else "",
+            ),
+            None,
+        )
+        for i in al.left_only
+    ]
+    out += [
+        (
+            Difference(
+                field=field, kind="extra", expected=None, actual=got[j].name, subject=got[j].name
+            ),
+            j,
+        )
+        for j in al.right_only
+    ]
+    return tuple(out)
+
+
 def compare_materials(
     field: str, expected: MaterialList, actual: MaterialList, *, equivalents: Equivalents
 ) -> list[Difference]:
@@ -218,35 +288,7 @@ def compare_materials(
     want, got = expected.items, actual.items
     if not want or not got:
         return []  # an empty list is an extraction problem, not a difference
-    want_keys = _keys(tuple(m.name for m in want), equivalents)
-    got_keys = _keys(tuple(m.name for m in got), equivalents)
-    if len(want) == len(got) and _signature(want_keys, want) == _signature(got_keys, got):
-        return []
-    al = align(want_keys, got_keys, equivalents.similarity.material_pair, scorer=material_score)
-    same_name = equivalents.similarity.material_same_name
-    out: list[Difference] = []
-    for p in al.pairs:
-        out += _pair_differences(field, want[p.left], got[p.right], p, same_name)
-    out += [
-        Difference(
-            field=field,
-            kind="missing",
-            expected=want[i].name,
-            actual=None,
-            subject=want[i].name,
-            detail=counts_text(want[i]) if _states_counts(want[i]) else "",
-        )
-        for i in al.left_only
+    located = _compare_meanings(field, meanings(expected), meanings(actual), equivalents)
+    return [
+        d if at is None else dataclasses.replace(d, location=got[at].location) for d, at in located
     ]
-    out += [
-        Difference(
-            field=field,
-            kind="extra",
-            expected=None,
-            actual=got[j].name,
-            location=got[j].location,
-            subject=got[j].name,
-        )
-        for j in al.right_only
-    ]
-    return out
