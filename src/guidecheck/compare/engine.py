@@ -146,6 +146,10 @@ _SAME: dict[type, Callable[[Any, Any], bool]] = {
 }
 
 
+Reference = tuple[str, FieldValue, Callable[[Any, Any], bool] | None]
+"""A handbook field that is a reference: (key, value, its :func:`same` test)."""
+
+
 def same(a: FieldValue, b: FieldValue) -> bool:
     """Cheap exact test: the two values mean exactly the same (comparators would find
     nothing); False says nothing. Materials always go to the comparator."""
@@ -261,7 +265,7 @@ class _Run:
     equivalents: Equivalents
     lints: Lints | None
     findings: list[Finding] = field(default_factory=list)
-    _refs: dict[str, tuple[tuple[str, FieldValue], ...]] = field(default_factory=dict)
+    _refs: dict[str, tuple[Reference, ...]] = field(default_factory=dict)
 
     def emit(self, diffs: Iterable[Difference], **where: object) -> int:
         n = 0
@@ -272,14 +276,14 @@ class _Run:
                 n += 1
         return n
 
-    def references(self, entry: Entry) -> tuple[tuple[str, FieldValue], ...]:
+    def references(self, entry: Entry) -> tuple[Reference, ...]:
         """The handbook's fixed fields that are a reference: stated, parsed, not vague
         (computed once per entry)."""
         refs = self._refs.get(entry.key)
         if refs is None:
             vague = self.settings.vague
             refs = tuple(
-                (key, value)
+                (key, value, _SAME.get(type(value)))
                 for key in self.settings.fixed_fields
                 if not is_vague(value := getattr(entry.guide, key), vague)
             )
@@ -290,10 +294,13 @@ class _Run:
         s, guide = self.settings, c.guide
         hidden = s.not_shown.get(guide.channel, frozenset())
         optional = s.optional_fields
-        for key, want in self.references(c.entry):
+        for key, want, same_test in self.references(c.entry):
             got = getattr(guide, key)
-            if got is None and (key in optional or key in hidden):
-                continue
+            if got is None:
+                if key in optional or key in hidden:
+                    continue
+            elif same_test is not None and type(got) is type(want) and same_test(want, got):
+                continue  # :func:`same` in line: most fields of most guides take this way
             diffs = _field_diffs(key, want, got, ignore_absent=False, eq=self.equivalents)
             if diffs and self.emit(
                 diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
@@ -321,9 +328,10 @@ class _Run:
                 c.charged.add(key)
 
     def lint(self, guide: Guide, *, entry: Entry | None, unit: str, body: str | None) -> None:
-        if self.lints is not None:
+        diffs = self.lints(guide) if self.lints is not None else None
+        if diffs:
             self.emit(
-                self.lints(guide), entry=entry, unit=unit, body=body, channel=guide.channel,
+                diffs, entry=entry, unit=unit, body=body, channel=guide.channel,
                 reference="lint", fallback=guide,
             )
 
