@@ -6,7 +6,9 @@ numbering and the words that state copies, form, necessity and source.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import operator
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -162,11 +164,24 @@ class MaterialParts:
         })
 
     def material(self, *, raw: str, location: Location) -> Material:
-        return Material(
-            raw=raw, location=location, name=self.name, originals=self.originals,
-            copies=self.copies, form=self.form, necessity=self.necessity, source=self.source,
-            note=self.note,
-        )
+        """``Material(raw=…, location=…, name=…, …)``, filled slot by slot (see _PARTS_SLOTS)."""
+        material = object.__new__(Material)
+        _RAW_SLOT.__set__(material, raw)
+        _LOCATION_SLOT.__set__(material, location)
+        for slot, value in zip(_PARTS_SLOTS, _PARTS_VALUES(self)):
+            slot.__set__(material, value)
+        return material
+
+
+# Material's slot descriptors, to fill a new material slot by slot: it is frozen, and its
+# generated __init__ sets each of its 9 fields through object.__setattr__ from a keyword
+# call (a materials table makes one a row, page after page). Raw, location, then the parts.
+_PARTS_NAMES = tuple(f.name for f in dataclasses.fields(MaterialParts))
+_PARTS_VALUES = operator.attrgetter(*_PARTS_NAMES)
+_PARTS_SLOTS = tuple(vars(Material)[name] for name in _PARTS_NAMES)
+_RAW_SLOT, _LOCATION_SLOT = vars(Material)["raw"], vars(Material)["location"]
+if sorted(("raw", "location", *_PARTS_NAMES)) != sorted(f.name for f in dataclasses.fields(Material)):
+    raise TypeError("MaterialParts.material no longer fills every field of Material")
 
 
 @functools.lru_cache(maxsize=1 << 14)
