@@ -8,7 +8,6 @@ as None and a note in ``Guide.notes``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 import sys
@@ -31,6 +30,7 @@ from guidecheck.model import (
     Phones,
     TextValue,
     TimeLimit,
+    slots,
     to_data,
 )
 from guidecheck.normalize.citation import parse_legal_basis
@@ -428,21 +428,7 @@ def build_guide(raw: RawGuide, *, channel: str, vocab: FieldVocab) -> Guide:
         extras=tuple(extras),
         notes=tuple([*raw.notes, *notes]),
     )
-    return _new_guide(values)
-
-
-# Guide's slot descriptors, names and defaults, to fill a new guide slot by slot: it is
-# frozen, and its generated __init__ sets each of its 27 fields through object.__setattr__
-# (about 40k instructions a guide; this way about 25k).
-_GUIDE_FIELDS = tuple((vars(Guide)[f.name], f.name, f.default) for f in dataclasses.fields(Guide))
-
-
-def _new_guide(values: Mapping[str, Any]) -> Guide:
-    """``Guide(**values)``, faster (one per page); ``values`` holds every field without a default."""
-    guide = object.__new__(Guide)
-    for slot, name, default in _GUIDE_FIELDS:
-        slot.__set__(guide, values.get(name, default))
-    return guide
+    return slots(Guide).new(values)  # Guide(**values), one a page: see model.Slots
 
 
 def build_guides(raws: Iterable[RawGuide], *, channel: str, vocab: FieldVocab) -> list[Guide]:

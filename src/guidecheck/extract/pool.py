@@ -10,7 +10,6 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import io
-import operator
 import os
 import pickle
 from collections.abc import Iterable, Sequence
@@ -58,27 +57,20 @@ def _model_classes() -> list[type]:
     return [c for c in [*classes, ReadError] if "__slots__" in vars(c)]
 
 
-_SLOTS = {c: tuple(f.name for f in dataclasses.fields(c)) for c in _model_classes()}
-_GET = {c: operator.attrgetter(*names) for c, names in _SLOTS.items() if len(names) > 1}
-_SET = {c: tuple(vars(c)[n].__set__ for n in names) for c, names in _SLOTS.items()}
+_FILL = {c: model.slots(c) for c in _model_classes()}
 
 
 def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
-    obj = cls.__new__(cls)
-    for put, value in zip(_SET[cls], values):
-        put(obj, value)  # the slot itself: the class is frozen
-    return obj
+    return _FILL[cls].from_values(values)
 
 
 def _reduce(obj: Any) -> tuple[Any, ...]:
     cls = type(obj)
-    get = _GET.get(cls)
-    values = get(obj) if get else tuple(getattr(obj, n) for n in _SLOTS[cls])
-    return _rebuild, (cls, values)
+    return _rebuild, (cls, _FILL[cls].values(obj))
 
 
 _DISPATCH = copyreg.dispatch_table.copy()
-_DISPATCH.update(dict.fromkeys(_SLOTS, _reduce))
+_DISPATCH.update(dict.fromkeys(_FILL, _reduce))
 
 
 def _pack(result: Any) -> bytes:

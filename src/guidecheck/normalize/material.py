@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from guidecheck.model import Form, Location, Material, Necessity
+from guidecheck.model import Form, Location, Material, Necessity, slots
 from guidecheck.normalize.numerals import arabize
 from guidecheck.normalize.text import clean, fold, split_top_level, strip_numbering
 
@@ -164,24 +164,13 @@ class MaterialParts:
         })
 
     def material(self, *, raw: str, location: Location) -> Material:
-        """``Material(raw=…, location=…, name=…, …)``, filled slot by slot (see _PARTS_SLOTS)."""
-        material = object.__new__(Material)
-        _RAW_SLOT.__set__(material, raw)
-        _LOCATION_SLOT.__set__(material, location)
-        for slot, value in zip(_PARTS_SLOTS, _PARTS_VALUES(self)):
-            slot.__set__(material, value)
-        return material
+        """``Material(raw=…, location=…, name=…, …)`` (one a table row: see model.Slots)."""
+        values = dict(zip(_PARTS_NAMES, _PARTS_VALUES(self)), raw=raw, location=location)
+        return slots(Material).new(values)
 
 
-# Material's slot descriptors, to fill a new material slot by slot: it is frozen, and its
-# generated __init__ sets each of its 9 fields through object.__setattr__ from a keyword
-# call (a materials table makes one a row, page after page). Raw, location, then the parts.
 _PARTS_NAMES = tuple(f.name for f in dataclasses.fields(MaterialParts))
 _PARTS_VALUES = operator.attrgetter(*_PARTS_NAMES)
-_PARTS_SLOTS = tuple(vars(Material)[name] for name in _PARTS_NAMES)
-_RAW_SLOT, _LOCATION_SLOT = vars(Material)["raw"], vars(Material)["location"]
-if sorted(("raw", "location", *_PARTS_NAMES)) != sorted(f.name for f in dataclasses.fields(Material)):
-    raise TypeError("MaterialParts.material no longer fills every field of Material")
 
 
 @functools.lru_cache(maxsize=1 << 14)
