@@ -76,14 +76,11 @@ class Registry:
 
     def body_for(self, unit: str, line_department: str | None) -> str | None:
         """The body of ``unit`` that implements items of ``line_department``."""
-        for u in self.units:
-            if u.name == unit and line_department:
-                return u.bodies.get(line_department)
-        return None
+        return self.body_index().get((unit, line_department)) if line_department else None
 
     def body_index(self) -> dict[tuple[str, str], str]:
-        """(unit name, line department) → body: :meth:`body_for` of every pair at once
-        (the first unit of a name, as there), for look-ups in a loop."""
+        """(unit name, line department) → the body of that unit implementing that
+        department's items (the first unit of a name counts), for look-ups in a loop."""
         out: dict[tuple[str, str], str] = {}
         seen: set[str] = set()
         for u in self.units:

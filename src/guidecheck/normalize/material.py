@@ -311,12 +311,7 @@ def _row_parts(cells: tuple[tuple[str, str], ...]) -> MaterialParts | None:
 
 
 def parts_from_cells(cells: Mapping[str, str]) -> MaterialParts | None:
-    """:func:`material_from_cells` without raw text and location (cached, immutable)."""
+    """What a table row given as attribute → cell text states about one material; None
+    without a name. Cells win over what the name cell itself says (居民身份证（原件）).
+    Cached, immutable: ``parts.material(raw=…, location=…)`` is the :class:`Material`."""
     return _row_parts(tuple(sorted(cells.items())))
-
-
-def material_from_cells(cells: Mapping[str, str], *, raw: str, location: Location) -> Material | None:
-    """One material from a table row given as attribute → cell text; None without a name.
-    Cells win over what the name cell itself says (居民身份证（原件）)."""
-    parts = parts_from_cells(cells)
-    return parts.material(raw=raw, location=location) if parts else None
