@@ -120,8 +120,6 @@ def _first_wins(
 
 
 def _build_text(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
-    if len(fields) == 1:
-        return _text_value(fields[0]), _NO_NOTES
     preferred = _PREFERRED_LABELS.get(key)
     ordered = fields
     if preferred:
@@ -140,8 +138,6 @@ def _build_list(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Buil
         items = entry_tuple(tuple(field.lines), arrows)
         return ListValue(raw=_text(field), items=items, location=field.location)
 
-    if len(fields) == 1:
-        return parse(fields[0]), _NO_NOTES
     return _first_wins(fields, parse, _never)
 
 
@@ -166,10 +162,6 @@ def _build_time_limit(key: str, fields: Sequence[RawField], vocab: FieldVocab) -
 
 
 def _build_fee(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
-    if len(fields) == 1 and _FEE_BASIS_MARK not in label_key(fields[0].label):
-        field = fields[0]
-        fee = parse_fee(_text(field), field.location)  # what _merge_fees makes of one fee
-        return fee, [note_unparsed(field)] if fee.free is None and not _is_blank(field) else _NO_NOTES
     basis_fields = [f for f in fields if _FEE_BASIS_MARK in label_key(f.label)]
     fee_fields = [f for f in fields if f not in basis_fields]
     basis = "\n".join(f.text for f in basis_fields if clean(f.text)) or None
@@ -177,7 +169,7 @@ def _build_fee(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built
     if not parsed:
         first = basis_fields[0]
         return Fee(raw=_text(first), basis=clean(basis) if basis else None, location=first.location), _NO_NOTES
-    fee = _merge_fees(parsed, raw=_joined(fields))
+    fee = parsed[0] if len(fields) == 1 else _merge_fees(parsed, raw=_joined(fields))
     notes = [note_unparsed(fee_fields[0])] if fee.free is None and not _is_blank(fee_fields[0]) else []
     return fee, notes
 
@@ -204,16 +196,13 @@ def _build_visits(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Bu
 
 def _build_online(key: str, fields: Sequence[RawField], vocab: FieldVocab) -> Built:
     parsed = [parse_online(_text(f), f.location) for f in fields]
-    if len(parsed) == 1:
-        value = parsed[0]  # what the merge below makes of one value
-        unparsed = value.available is None and value.depth is None and not _is_blank(fields[0])
-        return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
-    available = next((o.available for o in parsed if o.available is not None), None)
-    depth = next((o.depth for o in parsed if o.depth is not None), None)
-    value: Online = replace(
-        parsed[0], raw=_joined(fields), available=available, depth=depth
+    value: Online = parsed[0] if len(parsed) == 1 else replace(
+        parsed[0],
+        raw=_joined(fields),
+        available=next((o.available for o in parsed if o.available is not None), None),
+        depth=next((o.depth for o in parsed if o.depth is not None), None),
     )
-    unparsed = available is None and depth is None and not _is_blank(fields[0])
+    unparsed = value.available is None and value.depth is None and not _is_blank(fields[0])
     return value, [note_unparsed(fields[0])] if unparsed else _NO_NOTES
 
 
