@@ -107,3 +107,24 @@ def test_control_characters_never_crash(tmp_path, capsys, vocab):
     guide = json.loads(out_file.read_text(encoding="utf-8"))["guides"][0]
     assert guide["channel"] == "city"
     assert guide["time_limit_promised"]["amount"] == 5
+
+
+def test_folders_are_walked_in_path_order_with_symlinked_folders_left_out(tmp_path: Path):
+    from guidecheck.extract.files import iter_files
+
+    root = tmp_path / "web"
+    for rel in ["a/b.html", "a-c.html", "A.HTM", "z/deep/x.docx", "notes.txt", "a/skip.pdf"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"<html></html>")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.html").write_bytes(b"<html></html>")
+    (root / "linked").symlink_to(outside, target_is_directory=True)  # not entered
+    (root / "file-link.html").symlink_to(outside / "o.html")  # a file: kept
+    (root / "broken.html").symlink_to(tmp_path / "gone.html")  # no file behind it
+
+    found = [p.relative_to(root).as_posix() for p in iter_files([root])]
+
+    # Path order compares parts: "a/b.html" (parts a, b.html) before "a-c.html".
+    assert found == ["A.HTM", "a/b.html", "a-c.html", "file-link.html", "z/deep/x.docx"]
+    assert list(iter_files([root / "notes.txt"])) == [root / "notes.txt"]  # named: kept

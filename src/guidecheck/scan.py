@@ -39,7 +39,7 @@ from guidecheck.compare.match import DEFAULT_NAME_STRIP, NameKey, base_code, ent
 from guidecheck.compare.suppress import Suppressed, Suppression
 from guidecheck.crawl.config import CrawlConfig, parse_crawl_config
 from guidecheck.errors import ConfigError, GuidecheckError
-from guidecheck.extract.files import ReadError, iter_files
+from guidecheck.extract.files import ReadError, iter_file_names
 from guidecheck.extract.pool import extract_all
 from guidecheck.memory import gc_paused
 from guidecheck.model import FIELD_KEYS, HANDBOOK, Guide, slots
@@ -318,13 +318,13 @@ def _tasks(
     tasks: list[tuple[Any, ...]] = []
     departments: dict[str, str] = {}
     for path, dept in config.handbook:
-        for file in iter_files([path]):
-            tasks.append((str(file), HANDBOOK))
+        for file in iter_file_names([path]):
+            tasks.append((file, HANDBOOK))
             if dept:
-                departments[str(file)] = dept
+                departments[file] = dept
     for channel in config.channels:
         if not channel.crawl:
-            tasks += [(str(f), channel.name) for f in iter_files(channel.inputs)]
+            tasks += [(f, channel.name) for f in iter_file_names(channel.inputs)]
         elif web and channel.name in web:
             tasks += [(p.url, p.channel, p.body, p.encoding) for p in web[channel.name].pages]
     return tasks, departments

@@ -8,6 +8,7 @@ with the rest.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,14 +67,37 @@ class ExtractResult:
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Files under ``paths`` that look like guides (folders walked, sorted)."""
+    return map(Path, iter_file_names(paths))
+
+
+def iter_file_names(paths: Iterable[Path]) -> Iterator[str]:
+    """:func:`iter_files` as strings (a 100,000-page scan lists its files without
+    making a Path of each)."""
     wanted = DOCX_SUFFIXES | HTML_SUFFIXES
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in wanted
-            )
+            yield from _walk(str(path), wanted)
         else:
-            yield path
+            yield str(path)
+
+
+def _walk(folder: str, wanted: frozenset[str]) -> Iterator[str]:
+    """Files under ``folder`` with a ``wanted`` suffix, in Path order (by parts: a
+    folder's files come where its name sorts), as ``rglob`` walks: symlinked folders
+    not entered, symlinked files kept. Directory entries tell files from folders
+    without a ``stat`` per file."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return  # an unreadable folder is skipped, as rglob skips it
+    for entry in entries:
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                yield from _walk(entry.path, wanted)
+            elif os.path.splitext(entry.name)[1].lower() in wanted and entry.is_file():
+                yield entry.path
+        except OSError:
+            continue
 
 
 def channel_for(path: Path) -> str:
