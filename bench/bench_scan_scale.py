@@ -184,13 +184,15 @@ def make_corpus(out: Path, pages: int) -> dict:
     return data
 
 
-def steal_seconds() -> float | None:
-    """CPU time the hypervisor gave other guests while ours waited, summed over all
-    cores (Linux /proc/stat); None elsewhere. On a shared VM it is wall time in which
-    no process of the scan could run."""
+def cpu_wait() -> tuple[float, float] | None:
+    """(iowait, steal) seconds so far, summed over all cores (Linux /proc/stat), or
+    None elsewhere. iowait: a core idle while a read it issued was pending; steal: the
+    hypervisor ran other guests while ours waited. Both are wall time in which no
+    process of the scan ran."""
     try:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
-        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[5]) / tick, int(fields[8]) / tick
     except (OSError, IndexError, ValueError):
         return None
 
@@ -252,13 +254,13 @@ def main() -> None:
     def progress(message: str) -> None:
         marks["extract" if message.startswith("读取") else "compare"] = time.perf_counter()
 
-    steal0 = steal_seconds()
+    wait0 = cpu_wait()
     cpu0 = os.times()
     t0 = time.perf_counter()
     result = run_scan(config, jobs=args.jobs, progress=progress)
     wall = time.perf_counter() - t0
     cpu1 = os.times()
-    steal1 = steal_seconds()
+    wait1 = cpu_wait()
     me = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     pages = result.files_read
@@ -277,9 +279,10 @@ def main() -> None:
           f"({len(result.checked) / max(compare, 1e-9):,.0f} guides/s)")
     print(f"  CPU: main process {main_cpu:.1f} s, workers {child_cpu:.1f} s "
           f"(= {(main_cpu + child_cpu) / wall:.2f} cores busy on average)")
-    if steal0 is not None and steal1 is not None:
-        print(f"  steal time (the hypervisor ran other guests on our cores): {steal1 - steal0:.1f} s "
-              f"of {args.jobs * wall:.0f} core-seconds")
+    if wait0 is not None and wait1 is not None:
+        print(f"  cores waiting, of {args.jobs * wall:.0f} core-seconds: iowait (reading pages "
+              f"from disk) {wait1[0] - wait0[0]:.1f} s, steal (the hypervisor ran other guests) "
+              f"{wait1[1] - wait0[1]:.1f} s")
     print(f"  peak RSS: main process {_mb(me.ru_maxrss)}, largest worker {_mb(children.ru_maxrss)}")
     target = 120 * pages / 100_000
     verdict = "within" if wall <= target else f"{wall - target:.0f} s ({wall / target - 1:.0%}) over"
