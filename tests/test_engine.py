@@ -10,7 +10,7 @@ from rulecases import build_guide, build_value
 
 from guidecheck.attribute.variance import regional_variance
 from guidecheck.compare.difference import Difference
-from guidecheck.compare.engine import FindingMaker, Settings, compare_guides, is_vague
+from guidecheck.compare.engine import Comparison, FindingMaker, Settings, compare_guides, is_vague
 from guidecheck.compare.findings import Finding
 from guidecheck.model import Guide
 from guidecheck.vocab import load_catalog, load_equivalents, load_field_vocab
@@ -138,6 +138,32 @@ def test_missing_and_unmatched_guides() -> None:
     found = brief(run(guides))
     assert ("GC101", "拱墅区", "app", "item") in found
     assert ("GC102", "拱墅区", "app", "item") in found
+
+
+def test_a_comparison_fed_a_guide_at_a_time_finds_what_one_call_finds() -> None:
+    # As in a scan: the app's guides come back first, the source of record (province)
+    # in later chunks, and an unmatched guide between them.
+    guides = [
+        page("西湖区", "app", phone=["0571-11111111"], time_limit_promised={"amount": 5, "unit": "working_day"}),
+        page("拱墅区", "app", hours="周一至周六"),
+        page("拱墅区", "app", name="完全不同的事项", code=None),
+        page("西湖区", "province"),
+        page("拱墅区", "province"),
+    ]
+    s, catalog, eq = settings(), load_catalog(), load_equivalents()
+    whole = compare_guides(guides, [handbook()], settings=s, catalog=catalog, equivalents=eq)
+    comparison = Comparison([handbook()], settings=s, catalog=catalog, equivalents=eq)
+    for guide in guides:
+        comparison.add([guide])
+    batched = comparison.finish()
+    assert batched.findings == whole.findings
+    assert [c.charged for c in batched.compared] == [c.charged for c in whole.compared]
+    assert {(f.unit, f.channel, f.field, f.reference) for f in batched.findings} >= {
+        ("西湖区", "app", "phone", "province"),  # the record came in a later batch
+        ("拱墅区", "app", "hours", "province"),
+        ("西湖区", "app", "time_limit_promised", "handbook"),
+        ("拱墅区", "app", "item", "handbook"),  # unmatched
+    }
 
 
 def test_fuzzy_name_match_without_code() -> None:

@@ -28,9 +28,9 @@ from guidecheck.attribute.variance import regional_variance
 from guidecheck.compare.catalog import Catalog
 from guidecheck.compare.engine import (
     UNKNOWN_UNIT,
+    Comparison,
     FindingMaker,
     Settings,
-    compare_guides,
     describe,
 )
 from guidecheck.compare.findings import Finding, Severity
@@ -40,7 +40,7 @@ from guidecheck.compare.suppress import Suppressed, Suppression
 from guidecheck.crawl.config import CrawlConfig, parse_crawl_config
 from guidecheck.errors import ConfigError, GuidecheckError
 from guidecheck.extract.files import ReadError, iter_file_names
-from guidecheck.extract.pool import extract_all
+from guidecheck.extract.pool import iter_extract
 from guidecheck.memory import gc_paused
 from guidecheck.model import FIELD_KEYS, HANDBOOK, Guide, slots
 from guidecheck.vocab import (
@@ -261,25 +261,37 @@ def load_config(path: Path) -> ScanConfig:
 
 # --- units ----------------------------------------------------------------------------
 
+def unit_assigner(
+    registry: Registry, pattern: re.Pattern[str] | None
+) -> Callable[[Iterable[Guide]], list[Guide]]:
+    """:func:`assign_units` with its gazetteer built once, for guides that come a chunk
+    at a time."""
+    gazetteer = Gazetteer.from_registry(registry)
+    by_key = {u.key: u.name for u in registry.units}
+    names = set(by_key.values())
+
+    def assign(guides: Iterable[Guide]) -> list[Guide]:
+        out = []
+        for guide in guides:
+            body = guide.implementing_body.text if guide.implementing_body else None
+            unit = gazetteer.unit_for_body(body)
+            if unit is None and pattern is not None:
+                m = pattern.search(Path(guide.source.source).name)
+                if m:
+                    found = m.group("unit") if "unit" in pattern.groupindex else m.group(0)
+                    unit = by_key.get(found) or (found if found in names else None)
+            out.append(slots(Guide).replace(guide, "unit", unit) if unit != guide.unit else guide)
+        return out
+
+    return assign
+
+
 def assign_units(
     guides: Iterable[Guide], registry: Registry, pattern: re.Pattern[str] | None
 ) -> list[Guide]:
     """Set each guide's ``unit``: from its implementing body (gazetteer, registry
     bodies first); else from the file name with the config's ``unit_from_filename``."""
-    gazetteer = Gazetteer.from_registry(registry)
-    by_key = {u.key: u.name for u in registry.units}
-    names = set(by_key.values())
-    out = []
-    for guide in guides:
-        body = guide.implementing_body.text if guide.implementing_body else None
-        unit = gazetteer.unit_for_body(body)
-        if unit is None and pattern is not None:
-            m = pattern.search(Path(guide.source.source).name)
-            if m:
-                found = m.group("unit") if "unit" in pattern.groupindex else m.group(0)
-                unit = by_key.get(found) or (found if found in names else None)
-        out.append(slots(Guide).replace(guide, "unit", unit) if unit != guide.unit else guide)
-    return out
+    return unit_assigner(registry, pattern)(guides)
 
 
 # --- the scan -------------------------------------------------------------------------
@@ -489,19 +501,47 @@ def _scan(
     jobs: int | None,
     say: Callable[[str], None],
 ) -> ScanResult:
-    """:func:`run_scan` once its configuration is loaded and its files listed."""
-    extracted, errors = extract_all(tasks, jobs=jobs)
-    handbook = [g for g in extracted if g.channel == HANDBOOK]
-    guides = assign_units(
-        (g for g in extracted if g.channel != HANDBOOK), registry, config.unit_from_filename
-    )
+    """:func:`run_scan` once its configuration is loaded and its files listed.
+
+    Extraction and comparison overlap. The handbook's files come first in ``tasks``;
+    once all of them are back, each chunk of channel guides is given its units and
+    compared with the handbook (:class:`Comparison`) while the workers extract the next
+    chunks. What needs every guide (the source-of-record channel, regional variance,
+    missing guides) comes after the last chunk.
+    """
+    handbook_files = sum(1 for task in tasks if task[1] == HANDBOOK)
+    assign = unit_assigner(registry, config.unit_from_filename)
+    handbook: list[Guide] = []
+    guides: list[Guide] = []
+    errors: list[ReadError] = []
+
+    def take(part: list[Guide], part_errors: list[ReadError]) -> list[Guide]:
+        """Keep a chunk's results; its channel guides, with units."""
+        errors.extend(part_errors)
+        handbook.extend(g for g in part if g.channel == HANDBOOK)
+        new = assign(g for g in part if g.channel != HANDBOOK)
+        guides.extend(new)
+        return new
+
+    chunks = iter_extract(tasks, jobs=jobs)
+    done = 0
+    for count, part, part_errors in chunks:  # until the handbook is in
+        take(part, part_errors)
+        done += count
+        if done >= handbook_files:
+            break
     settings = _settings(config, registry, handbook, departments)
     equivalents = load_equivalents()
     lints = partial(run_lints, vocab=load_lint_vocab())
-    say(f"比对 {len(guides)} 份指南与 {len(handbook)} 个手册事项……")
-    result = compare_guides(
-        guides, handbook, settings=settings, catalog=catalog, equivalents=equivalents, lints=lints
+    say(f"比对各渠道指南与 {len(handbook)} 个手册事项（边读取边比对）……")
+    comparison = Comparison(
+        handbook, settings=settings, catalog=catalog, equivalents=equivalents, lints=lints
     )
+    comparison.add(guides)  # those back with the handbook's last files
+    for _count, part, part_errors in chunks:  # the rest, compared as each chunk comes back
+        comparison.add(take(part, part_errors))
+    say(f"汇总 {len(guides)} 份指南：来源渠道比对、地区差异、缺失指南……")
+    result = comparison.finish()
     variance_fields = [k for k in settings.fixed_fields if k not in settings.local_fields]
     findings = result.findings + regional_variance(
         result.compared,

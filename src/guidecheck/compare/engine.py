@@ -264,17 +264,11 @@ class _Run:
     maker: FindingMaker
     equivalents: Equivalents
     lints: Lints | None
-    findings: list[Finding] = field(default_factory=list)
     _refs: dict[str, tuple[Reference, ...]] = field(default_factory=dict)
 
-    def emit(self, diffs: Iterable[Difference], **where: object) -> int:
-        n = 0
-        for diff in diffs:
-            finding = self.maker.make(diff, **where)  # type: ignore[arg-type]
-            if finding is not None:
-                self.findings.append(finding)
-                n += 1
-        return n
+    def make(self, diffs: Iterable[Difference], **where: object) -> list[Finding]:
+        made = (self.maker.make(diff, **where) for diff in diffs)  # type: ignore[arg-type]
+        return [f for f in made if f is not None]
 
     def references(self, entry: Entry) -> tuple[Reference, ...]:
         """The handbook's fixed fields that are a reference: stated, parsed, not vague
@@ -290,10 +284,11 @@ class _Run:
             self._refs[entry.key] = refs
         return refs
 
-    def compare_fixed(self, c: Compared, body: str | None) -> None:
+    def compare_fixed(self, c: Compared, body: str | None) -> list[Finding]:
         s, guide = self.settings, c.guide
         hidden = s.not_shown.get(guide.channel, frozenset())
         optional = s.optional_fields
+        out: list[Finding] = []
         for key, want, same_test in self.references(c.entry):
             got = getattr(guide, key)
             if got is None:
@@ -302,17 +297,21 @@ class _Run:
             elif same_test is not None and type(got) is type(want) and same_test(want, got):
                 continue  # :func:`same` in line: most fields of most guides take this way
             diffs = _field_diffs(key, want, got, ignore_absent=False, eq=self.equivalents)
-            if diffs and self.emit(
+            made = self.make(
                 diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
                 reference=HANDBOOK, fallback=guide,
-            ):
+            ) if diffs else None
+            if made:
+                out += made
                 c.charged.add(key)
+        return out
 
-    def compare_local(self, c: Compared, record: Guide | None, body: str | None) -> None:
+    def compare_local(self, c: Compared, record: Guide | None, body: str | None) -> list[Finding]:
         s, guide = self.settings, c.guide
         if record is None or guide.channel == s.source_of_record:
-            return
+            return []
         hidden = s.not_shown.get(guide.channel, frozenset())
+        out: list[Finding] = []
         for key in s.local_fields:
             diffs = _field_diffs(
                 key,
@@ -321,27 +320,32 @@ class _Run:
                 ignore_absent=key in s.optional_fields or key in hidden,
                 eq=self.equivalents,
             )
-            if diffs and self.emit(
+            made = self.make(
                 diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
                 reference=s.source_of_record, fallback=guide,
-            ):
+            ) if diffs else None
+            if made:
+                out += made
                 c.charged.add(key)
+        return out
 
-    def lint(self, guide: Guide, *, entry: Entry | None, unit: str, body: str | None) -> None:
+    def lint(self, guide: Guide, *, entry: Entry | None, unit: str, body: str | None) -> list[Finding]:
         diffs = self.lints(guide) if self.lints is not None else None
-        if diffs:
-            self.emit(
-                diffs, entry=entry, unit=unit, body=body, channel=guide.channel,
-                reference="lint", fallback=guide,
-            )
+        if not diffs:
+            return []
+        return self.make(
+            diffs, entry=entry, unit=unit, body=body, channel=guide.channel,
+            reference="lint", fallback=guide,
+        )
 
 
 def _body(guide: Guide) -> str | None:
     return guide.implementing_body.text if guide.implementing_body else None
 
 
-def _missing_guides(run: _Run, entries: Sequence[Entry], present: set[tuple[str, str, str]]) -> None:
+def _missing_guides(run: _Run, entries: Sequence[Entry], present: set[tuple[str, str, str]]) -> list[Finding]:
     s = run.settings
+    out: list[Finding] = []
     for entry in entries:
         units = s.implementers.get(entry.code or "", frozenset())
         for unit in sorted(units):
@@ -352,10 +356,92 @@ def _missing_guides(run: _Run, entries: Sequence[Entry], present: set[tuple[str,
                     field="item", kind=MISSING_GUIDE, expected=entry.name, actual=None,
                     subject=entry.name,
                 )
-                run.emit(
+                out += run.make(
                     [diff], entry=entry, unit=unit, body=s.bodies.get((entry.code or "", unit)),
                     channel=channel, reference=HANDBOOK,
                 )
+    return out
+
+
+class Comparison:
+    """:func:`compare_guides` a batch of guides at a time, so that a scan compares each
+    chunk of pages while the workers extract the next ones.
+
+    :meth:`add` matches each guide and compares what needs only the guide and its
+    handbook entry (fixed fields, lints). :meth:`finish` does what needs every guide
+    (local fields against the source-of-record channel, whose guide may come later; the
+    handbook's own lints; missing guides) and returns the findings in the order
+    :func:`compare_guides` has always given: unmatched guides, then each compared guide's
+    fixed, local and lint findings, then the handbook's lints, then missing guides.
+    """
+
+    def __init__(
+        self,
+        handbook: Sequence[Guide],
+        *,
+        settings: Settings,
+        catalog: Catalog,
+        equivalents: Equivalents,
+        lints: Lints | None = None,
+    ) -> None:
+        s = settings
+        name_key = NameKey.from_patterns(s.name_strip) if s.name_strip is not None else None
+        unit_codes: dict[str, list[str]] = {}
+        for code, units in s.implementers.items():
+            for unit in units:
+                unit_codes.setdefault(unit, []).append(code)
+        self._matcher = Matcher.build(
+            handbook, threshold=s.match_threshold, name_key=name_key, unit_codes=unit_codes
+        )
+        self._run = _Run(s, FindingMaker(catalog, s), equivalents, lints)
+        self._compared: list[Compared] = []
+        self._own: list[tuple[list[Finding], list[Finding]]] = []  # (fixed, lint) per compared
+        self._unmatched: list[Guide] = []
+        self._unmatched_findings: list[Finding] = []
+        self._records: dict[tuple[str, str], Guide] = {}
+
+    def add(self, guides: Iterable[Guide]) -> None:
+        """Match and compare ``guides`` (channel guides with ``unit`` set, None: unknown)."""
+        run, s = self._run, self._run.settings
+        for guide in guides:
+            unit = guide.unit or UNKNOWN_UNIT
+            body = _body(guide)
+            m = self._matcher.match(guide, guide.unit)
+            if m.entry is None:
+                self._unmatched.append(guide)
+                diff = Difference(
+                    field="item", kind=UNMATCHED_GUIDE, expected=None,
+                    actual=describe(guide.name), location=guide.source,
+                    subject=describe(guide.name),
+                )
+                self._unmatched_findings += run.make(
+                    [diff], entry=None, unit=unit, body=body, channel=guide.channel,
+                    reference=HANDBOOK, fallback=guide,
+                )
+                self._unmatched_findings += run.lint(guide, entry=None, unit=unit, body=body)
+                continue
+            c = Compared(guide, m.entry, unit, m)
+            self._compared.append(c)
+            if guide.channel == s.source_of_record:
+                self._records.setdefault((m.entry.key, unit), guide)
+            self._own.append(
+                (run.compare_fixed(c, body), run.lint(guide, entry=c.entry, unit=unit, body=body))
+            )
+
+    def finish(self) -> EngineResult:
+        run, s = self._run, self._run.settings
+        findings = list(self._unmatched_findings)
+        for c, (fixed, lint) in zip(self._compared, self._own):
+            findings += fixed
+            findings += run.compare_local(c, self._records.get((c.entry.key, c.unit)), _body(c.guide))
+            findings += lint
+        entries = self._matcher.entries
+        for entry in entries:
+            owner = s.owners.get(entry.key, UNKNOWN_UNIT)
+            findings += run.lint(entry.guide, entry=entry, unit=owner, body=owner)
+        present = {(c.entry.key, c.unit, c.guide.channel) for c in self._compared}
+        findings += _missing_guides(run, entries, present)
+        return EngineResult(findings, self._compared, self._unmatched, entries)
 
 
 def compare_guides(
@@ -370,45 +456,11 @@ def compare_guides(
     """Compare every guide with its handbook entry and source-of-record guide.
 
     ``guides`` are channel guides with ``unit`` set (None: unknown unit); ``lints``
-    is ``functools.partial(run_lints, vocab=…)`` or None to skip lints.
+    is ``functools.partial(run_lints, vocab=…)`` or None to skip lints. A
+    :class:`Comparison` given all guides at once.
     """
-    s = settings
-    name_key = NameKey.from_patterns(s.name_strip) if s.name_strip is not None else None
-    unit_codes: dict[str, list[str]] = {}
-    for code, units in s.implementers.items():
-        for unit in units:
-            unit_codes.setdefault(unit, []).append(code)
-    matcher = Matcher.build(
-        handbook, threshold=s.match_threshold, name_key=name_key, unit_codes=unit_codes
+    comparison = Comparison(
+        handbook, settings=settings, catalog=catalog, equivalents=equivalents, lints=lints
     )
-    run = _Run(s, FindingMaker(catalog, s), equivalents, lints)
-    compared: list[Compared] = []
-    unmatched: list[Guide] = []
-    records: dict[tuple[str, str], Guide] = {}
-    for guide in guides:
-        unit = guide.unit or UNKNOWN_UNIT
-        m = matcher.match(guide, guide.unit)
-        if m.entry is None:
-            unmatched.append(guide)
-            diff = Difference(
-                field="item", kind=UNMATCHED_GUIDE, expected=None, actual=describe(guide.name),
-                location=guide.source, subject=describe(guide.name),
-            )
-            run.emit([diff], entry=None, unit=unit, body=_body(guide), channel=guide.channel,
-                     reference=HANDBOOK, fallback=guide)
-            run.lint(guide, entry=None, unit=unit, body=_body(guide))
-            continue
-        compared.append(Compared(guide, m.entry, unit, m))
-        if guide.channel == s.source_of_record:
-            records.setdefault((m.entry.key, unit), guide)
-    for c in compared:
-        body = _body(c.guide)
-        run.compare_fixed(c, body)
-        run.compare_local(c, records.get((c.entry.key, c.unit)), body)
-        run.lint(c.guide, entry=c.entry, unit=c.unit, body=body)
-    for entry in matcher.entries:
-        owner = s.owners.get(entry.key, UNKNOWN_UNIT)
-        run.lint(entry.guide, entry=entry, unit=owner, body=owner)
-    present = {(c.entry.key, c.unit, c.guide.channel) for c in compared}
-    _missing_guides(run, matcher.entries, present)
-    return EngineResult(run.findings, compared, unmatched, matcher.entries)
+    comparison.add(guides)
+    return comparison.finish()

@@ -12,7 +12,7 @@ import dataclasses
 import io
 import os
 import pickle
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -120,24 +120,36 @@ def _extract_chunk_packed(tasks: Sequence[tuple[Any, ...]]) -> bytes:
     return _pack(_extract_chunk(tasks))
 
 
-def extract_all(
-    tasks: Sequence[tuple[str, str]], *, jobs: int | None = None
-) -> tuple[list[Guide], list[ReadError]]:
-    """Extract (path, channel) tasks over ``jobs`` processes (default: CPU count)."""
+def iter_extract(
+    tasks: Sequence[tuple[Any, ...]], *, jobs: int | None = None
+) -> Iterator[tuple[int, list[Guide], list[ReadError]]]:
+    """Extract tasks over ``jobs`` processes (default: CPU count), yielding each chunk's
+    (number of tasks, guides, read errors) in task order as soon as it is back, so the
+    caller can work on it while the workers go on."""
     jobs = max(1, jobs or os.cpu_count() or 1)
     chunk = max(1, min(CHUNK, len(tasks) // (jobs * 4) or 1))
     chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
+    if jobs == 1 or len(chunks) == 1:
+        for part in chunks:
+            yield len(part), *_extract_chunk(part)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        results = pool.map(_extract_chunk_packed, chunks)
+        try:
+            for part, packed in zip(chunks, results):
+                yield len(part), *pickle.loads(packed)
+        finally:
+            results.close()  # a caller that stops early: chunks not started are cancelled
+
+
+def extract_all(
+    tasks: Sequence[tuple[Any, ...]], *, jobs: int | None = None
+) -> tuple[list[Guide], list[ReadError]]:
+    """Extract tasks (see :func:`_extract_chunk`) over ``jobs`` processes (default:
+    CPU count): every guide and every read error, in task order."""
     guides: list[Guide] = []
     errors: list[ReadError] = []
-    if jobs == 1 or len(chunks) == 1:
-        results: Iterable[tuple[list[Guide], list[ReadError]]] = map(_extract_chunk, chunks)
-        for g, e in results:
-            guides.extend(g)
-            errors.extend(e)
-        return guides, errors
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for packed in pool.map(_extract_chunk_packed, chunks):
-            g, e = pickle.loads(packed)
-            guides.extend(g)
-            errors.extend(e)
+    for _n, g, e in iter_extract(tasks, jobs=jobs):
+        guides.extend(g)
+        errors.extend(e)
     return guides, errors
