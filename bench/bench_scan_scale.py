@@ -5,8 +5,9 @@
 Issue 3's target: 100,000 saved guide pages in under 2 minutes on 2 cores, both used,
 with peak memory reported. Runs the real scan (guidecheck.scan.run_scan, the same
 process pool as ``guidecheck scan``) and prints wall time, pages/s, guides compared,
-findings, the split between extraction (read + parse in the pool) and the rest
-(registry, units, compare, regional variance, suppressions) and peak RSS of the main
+findings, the split between the pool phase (read + parse in the workers; units and
+per-guide comparison in the main process as chunks come back) and what needs every
+guide after it, and peak RSS of the main
 process and of the largest worker, plus a CPU reference figure so that runs on a
 shared machine can be compared.
 
@@ -43,7 +44,9 @@ import pstats
 import re
 import resource
 import shutil
+import statistics
 import sys
+import threading
 import time
 import timeit
 from pathlib import Path
@@ -55,7 +58,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_html import YARDSTICK_MS, yardstick_ms
+from bench_html import YARDSTICK_MS, _yardstick, page, yardstick_ms
 
 from guidecheck import scan as scan_mod
 from guidecheck.extract import pool
@@ -197,6 +200,40 @@ def cpu_wait() -> tuple[float, float] | None:
         return None
 
 
+class YardstickSampler(threading.Thread):
+    """Times the yardstick every ``every`` seconds while the scan runs: a shared host's
+    speed can halve within a few minutes, and two figures before and after a long scan
+    miss it. Each sample is the best of three short rounds of this thread's own CPU time
+    (``time.thread_time``: not the main thread's, not time spent waiting for the GIL);
+    about 1 % of one core."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        super().__init__(daemon=True)
+        self.every = every
+        self.samples: list[float] = []
+        self._stop_event = threading.Event()
+        self._page = page(64_000)
+
+    def sample(self) -> float:
+        best = float("inf")
+        for _ in range(3):
+            count, start = 0, time.thread_time()
+            while (spent := time.thread_time() - start) < 0.03:
+                _yardstick(self._page)
+                count += 1
+            best = min(best, spent / count)
+        return best * 1000
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.every):
+            self.samples.append(self.sample())
+
+    def stop(self) -> list[float]:
+        self._stop_event.set()
+        self.join()
+        return self.samples
+
+
 def _mb(kb: int) -> str:
     return f"{kb / 1024:,.0f} MB"
 
@@ -251,14 +288,18 @@ def main() -> None:
     config = load_config(out / "scan.yaml")
     marks: dict[str, float] = {}
 
-    def progress(message: str) -> None:
-        marks["extract" if message.startswith("读取") else "compare"] = time.perf_counter()
+    def progress(message: str) -> None:  # 读取…: the pool starts; 汇总…: the last chunk is in
+        if message.startswith(("读取", "汇总")):
+            marks["extract" if message.startswith("读取") else "compare"] = time.perf_counter()
 
+    sampler = YardstickSampler()
     wait0 = cpu_wait()
     cpu0 = os.times()
     t0 = time.perf_counter()
+    sampler.start()
     result = run_scan(config, jobs=args.jobs, progress=progress)
     wall = time.perf_counter() - t0
+    during = sampler.stop()
     cpu1 = os.times()
     wait1 = cpu_wait()
     me = resource.getrusage(resource.RUSAGE_SELF)
@@ -273,10 +314,10 @@ def main() -> None:
           f"{wall:.1f} s wall = {pages / wall:,.0f} pages/s; {len(result.guides):,} guides, "
           f"{len(result.checked):,} compared against {len(result.handbook)} handbook items, "
           f"{len(result.findings):,} findings")
-    print(f"  split: setup (config, registry, file list) {setup:.1f} s, extraction in the pool "
-          f"{extract:.1f} s ({pages / max(extract, 1e-9):,.0f} pages/s), then units + compare + "
-          f"variance + suppressions {compare:.1f} s in the main process "
-          f"({len(result.checked) / max(compare, 1e-9):,.0f} guides/s)")
+    print(f"  split: setup (config, registry, file list) {setup:.1f} s; extraction in the pool, "
+          f"with each chunk's units, matching, handbook compare and lints in the main process, "
+          f"{extract:.1f} s ({pages / max(extract, 1e-9):,.0f} pages/s); then source of record, "
+          f"regional variance, missing guides and suppressions {compare:.1f} s")
     print(f"  CPU: main process {main_cpu:.1f} s, workers {child_cpu:.1f} s "
           f"(= {(main_cpu + child_cpu) / wall:.2f} cores busy on average)")
     if wait0 is not None and wait1 is not None:
@@ -287,9 +328,12 @@ def main() -> None:
     target = 120 * pages / 100_000
     verdict = "within" if wall <= target else f"{wall - target:.0f} s ({wall / target - 1:.0%}) over"
     print(f"  target 100,000 pages in 120 s on 2 cores = {target:.0f} s for {pages:,} pages: {verdict}")
-    yard = (yard_before + yardstick_ms()) / 2
+    yard_after = yardstick_ms()
+    yard = statistics.mean(during) if during else (yard_before + yard_after) / 2
+    spread = f"{min(during):.2f}–{max(during):.2f}, " if during else ""
     print(f"  yardstick (bench_html: lxml.html + XPath, 64 KB page; the issue's reference machine "
-          f"~{YARDSTICK_MS:g} ms): {yard_before:.2f} ms before the scan, {yard:.2f} ms on average here"
+          f"~{YARDSTICK_MS:g} ms): {yard_before:.2f} ms before the scan, {yard_after:.2f} ms after, "
+          f"{len(during)} samples during it ({spread}mean {yard:.2f} ms)"
           f" → ≈ {wall * YARDSTICK_MS / yard:.0f} s wall on the reference machine; its CPU, "
           f"{main_cpu + child_cpu:.0f} s, is ≈ {(main_cpu + child_cpu) * YARDSTICK_MS / yard:.0f} "
           f"s there, ≈ {(main_cpu + child_cpu) * YARDSTICK_MS / yard / args.jobs:.0f} s on "
