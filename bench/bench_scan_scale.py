@@ -188,15 +188,14 @@ def make_corpus(out: Path, pages: int) -> dict:
     return data
 
 
-def cpu_wait() -> tuple[float, float] | None:
-    """(iowait, steal) seconds so far, summed over all cores (Linux /proc/stat), or
-    None elsewhere. iowait: a core idle while a read it issued was pending; steal: the
-    hypervisor ran other guests while ours waited. Both are wall time in which no
-    process of the scan ran."""
+def cpu_wait() -> tuple[float, float, float] | None:
+    """(idle, iowait, steal) seconds so far, summed over all cores (Linux /proc/stat),
+    or None elsewhere: a core with nothing to run, a core idle while a read it issued
+    was pending, and the hypervisor running other guests while ours waited."""
     try:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
         tick = os.sysconf("SC_CLK_TCK")
-        return int(fields[5]) / tick, int(fields[8]) / tick
+        return int(fields[4]) / tick, int(fields[5]) / tick, int(fields[8]) / tick
     except (OSError, IndexError, ValueError):
         return None
 
@@ -322,9 +321,10 @@ def main() -> None:
     print(f"  CPU: main process {main_cpu:.1f} s, workers {child_cpu:.1f} s "
           f"(= {(main_cpu + child_cpu) / wall:.2f} cores busy on average)")
     if wait0 is not None and wait1 is not None:
-        print(f"  cores waiting, of {args.jobs * wall:.0f} core-seconds: iowait (reading pages "
-              f"from disk) {wait1[0] - wait0[0]:.1f} s, steal (the hypervisor ran other guests) "
-              f"{wait1[1] - wait0[1]:.1f} s")
+        idle, iowait, steal = (b - a for a, b in zip(wait0, wait1))
+        print(f"  cores not running the scan, of {args.jobs * wall:.0f} core-seconds: idle "
+              f"{idle:.1f} s, iowait (reading pages from disk) {iowait:.1f} s, steal (the "
+              f"hypervisor ran other guests) {steal:.1f} s")
     print(f"  peak RSS: main process {_mb(me.ru_maxrss)}, largest worker {_mb(children.ru_maxrss)}")
     target = 120 * pages / 100_000
     verdict = "within" if wall <= target else f"{wall - target:.0f} s ({wall / target - 1:.0%}) over"
