@@ -1,6 +1,6 @@
 """Whole scan (parse + compare) of a large corpus of saved guide pages, on N processes.
 
-    .venv/bin/python bench/bench_scan_scale.py [--pages 100000] [--jobs 2] [--keep] [--profile]
+    .venv/bin/python bench/bench_scan_scale.py [--pages 100000] [--jobs 2] [--keep] [--paired] [--profile]
 
 Issue 3's target: 100,000 saved guide pages in under 2 minutes on 2 cores, both used,
 with peak memory reported. Runs the real scan (guidecheck.scan.run_scan, the same
@@ -27,7 +27,8 @@ Whole units are written (all their pages on all three channels) until at least
 ``--pages`` pages exist. The corpus is cached in /tmp/guidecheck-bench-<pages> and
 reused when present; it is deleted after the run unless ``--keep``.
 
-``--profile`` also runs cProfile over one worker-sized chunk of pages in this
+``--paired`` also times one worker's page alone against the yardstick (paired rounds),
+the cost a page would have with nothing else on the machine. ``--profile`` also runs cProfile over one worker-sized chunk of pages in this
 process and measures what pickling its result back to the main process costs.
 """
 
@@ -38,6 +39,7 @@ import cProfile
 import gc
 import hashlib
 import io
+import itertools
 import json
 import os
 import pickle
@@ -60,6 +62,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_html import YARDSTICK_MS, _yardstick, page, yardstick_ms
+from paired import paired
 
 from guidecheck import scan as scan_mod
 from guidecheck.extract import pool
@@ -238,6 +241,25 @@ def _mb(kb: int) -> str:
     return f"{kb / 1024:,.0f} MB"
 
 
+def paired_page(config_path: Path, rounds: int = 21) -> None:
+    """One worker's page alone, in yardsticks: a worker's whole work on a page (read,
+    decode, parse, extract, build, pack the result), 16 distinct pages a call, against
+    the yardstick in alternating rounds (:mod:`paired`); the median of the rounds."""
+    config = load_config(config_path)
+    tasks, _ = scan_mod._tasks(config)
+    web = [t for t in tasks if "/web/" in str(t[0])]
+    stride = max(1, len(web) // 16)  # each call: 16 pages spread over the whole corpus
+    chunks = itertools.cycle([web[i::stride][:16] for i in range(min(stride, 97))])
+    pool._extract_chunk(web[1 :: max(1, len(web) // 50)][:50])  # warm the caches
+    yard_page = page(64_000)
+    result = paired(lambda: pool._extract_chunk_packed(next(chunks)), lambda: _yardstick(yard_page),
+                    rounds=rounds, seconds=0.3)
+    print(f"one worker's page alone (read, decode, parse, extract, build, pack; distinct pages): "
+          f"{result.ratio / 16:.2f} yardsticks, median of {rounds} paired rounds "
+          f"({min(result.ratios) / 16:.2f}–{max(result.ratios) / 16:.2f}); "
+          f"{result.ours_s * 1000 / 16:.2f} ms a page here at best")
+
+
 def profile_chunk(config_path: Path) -> None:
     """cProfile one worker-sized chunk in this process; the cost of pickling its result."""
     config = load_config(config_path)
@@ -277,6 +299,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None,
                         help="corpus folder (default /tmp/guidecheck-bench-<pages>)")
     parser.add_argument("--profile", action="store_true", help="cProfile one chunk; pickling cost")
+    parser.add_argument("--paired", action="store_true",
+                        help="also time one worker's page alone against the yardstick")
     args = parser.parse_args()
     out = args.dir or Path(f"/tmp/guidecheck-bench-{args.pages // 1000}k"
                            if args.pages % 1000 == 0 else f"/tmp/guidecheck-bench-{args.pages}")
@@ -341,6 +365,10 @@ def main() -> None:
           f"{main_cpu + child_cpu:.0f} s, is ≈ {(main_cpu + child_cpu) * YARDSTICK_MS / yard:.0f} "
           f"s there, ≈ {(main_cpu + child_cpu) * YARDSTICK_MS / yard / args.jobs:.0f} s on "
           f"{args.jobs} cores kept busy")
+    del result
+    gc.collect()  # the scan's guides: gone before anything else is timed
+    if args.paired:
+        paired_page(out / "scan.yaml")
     if args.profile:
         profile_chunk(out / "scan.yaml")
     if not args.keep:
