@@ -82,3 +82,23 @@ def test_fields_in_canonical_order():
     )
     assert [k for k, _ in guide.fields()] == ["name", "hours"]
     assert FIELD_KEYS[0] == "name" and "complaint_phone" in FIELD_KEYS
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        Location(source="a.html", table=2, row=3, cell=1, selector="table[2]>tr[3]>td[1]"),
+        TimeLimit(raw="十五个工作日", amount=15, unit=TimeUnit.WORKING_DAY, location=DOC),
+        TextValue(raw="  杭州市 ", text="杭州市", location=DOC),
+    ],
+    ids=lambda o: type(o).__name__,
+)
+def test_slots_fill_and_copy_a_model_object(obj: object) -> None:
+    from guidecheck.model import slots
+
+    fill = slots(type(obj))
+    assert fill.from_values(fill.values(obj)) == obj
+    first = dataclasses.fields(obj)[0].name  # type: ignore[arg-type]
+    assert fill.replace(obj, first, "changed") == dataclasses.replace(obj, **{first: "changed"})  # type: ignore[type-var]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fill.from_values(fill.values(obj)).__setattr__(first, "x")  # still frozen
