@@ -18,8 +18,11 @@ from guidecheck.extract.html_clean import (
 )
 from guidecheck.extract.html_state import _UNSEEN, _State
 
-WIDE_BLOCK = 16
-"""Children from which the hot-subtree search first tests a block's whole text (:meth:`_Blocks._cold_block`)."""
+WIDE_BLOCK = 8
+"""Children from which the hot-subtree search first tests a block's whole text
+(:meth:`_Blocks._cold_block`). In callgrind, 8 beat 16 on every page set (−1.0 % on
+distinct pages of the 100,000-page corpus, −0.9 % demo pages, −0.3 % synthetic); 4 lost
+(+2.9 %): the whole-text test of a narrow block rarely saves a walk."""
 
 
 class _Blocks(_State):
