@@ -261,25 +261,40 @@ def load_config(path: Path) -> ScanConfig:
 
 # --- units ----------------------------------------------------------------------------
 
+def unit_namer(
+    registry: Registry, pattern: re.Pattern[str] | None
+) -> Callable[[str], str | None]:
+    """The unit a file name (or a URL's last segment) names by the config's
+    ``unit_from_filename``: the registry unit whose key or name the pattern captures
+    (group ``unit``, else the whole match); None when it names none."""
+    by_key = {u.key: u.name for u in registry.units}
+    names = set(by_key.values())
+
+    def unit(name: str) -> str | None:
+        m = pattern.search(name) if pattern is not None else None
+        if m is None:
+            return None
+        found = m.group("unit") if "unit" in m.re.groupindex else m.group(0)
+        return by_key.get(found) or (found if found in names else None)
+
+    return unit
+
+
 def unit_assigner(
     registry: Registry, pattern: re.Pattern[str] | None
 ) -> Callable[[Iterable[Guide]], list[Guide]]:
     """:func:`assign_units` with its gazetteer built once, for guides that come a chunk
     at a time."""
     gazetteer = Gazetteer.from_registry(registry)
-    by_key = {u.key: u.name for u in registry.units}
-    names = set(by_key.values())
+    named = unit_namer(registry, pattern)
 
     def assign(guides: Iterable[Guide]) -> list[Guide]:
         out = []
         for guide in guides:
             body = guide.implementing_body.text if guide.implementing_body else None
             unit = gazetteer.unit_for_body(body)
-            if unit is None and pattern is not None:
-                m = pattern.search(Path(guide.source.source).name)
-                if m:
-                    found = m.group("unit") if "unit" in pattern.groupindex else m.group(0)
-                    unit = by_key.get(found) or (found if found in names else None)
+            if unit is None:
+                unit = named(Path(guide.source.source).name)
             out.append(slots(Guide).replace(guide, "unit", unit) if unit != guide.unit else guide)
         return out
 
@@ -373,8 +388,7 @@ def _missing_scope(
     unreached guide page never stored as a guide, whose unit the URL tells)."""
     channels: set[str] = set()
     units: set[tuple[str, str]] = set()
-    by_key = {u.key: u.name for u in registry.units}
-    names = set(by_key.values())
+    named = unit_namer(registry, pattern)
     for name, reach in web.items():
         if reach.lists_unreached:
             channels.add(name)
@@ -382,11 +396,7 @@ def _missing_scope(
         for page in reach.unreached:
             if page.baseline is not None:
                 continue  # the last good snapshot is compared: the guide is present
-            unit = None
-            m = pattern.search(page.url.rstrip("/").rsplit("/", 1)[-1]) if pattern else None
-            if m is not None:
-                found = m.group("unit") if "unit" in m.re.groupindex else m.group(0)
-                unit = by_key.get(found) or (found if found in names else None)
+            unit = named(page.url.rstrip("/").rsplit("/", 1)[-1])
             if unit is None:
                 channels.add(name)
             else:
