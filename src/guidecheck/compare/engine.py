@@ -266,7 +266,10 @@ class _Run:
     lints: Lints | None
     _refs: dict[str, tuple[Reference, ...]] = field(default_factory=dict)
 
-    def make(self, diffs: Iterable[Difference], **where: object) -> list[Finding]:
+    def make(self, diffs: Sequence[Difference], **where: object) -> list[Finding]:
+        """The findings of ``diffs`` that the catalog holds (none for no differences)."""
+        if not diffs:
+            return []
         made = (self.maker.make(diff, **where) for diff in diffs)  # type: ignore[arg-type]
         return [f for f in made if f is not None]
 
@@ -300,7 +303,7 @@ class _Run:
             made = self.make(
                 diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
                 reference=HANDBOOK, fallback=guide,
-            ) if diffs else None
+            )
             if made:
                 out += made
                 c.charged.add(key)
@@ -323,18 +326,17 @@ class _Run:
             made = self.make(
                 diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
                 reference=s.source_of_record, fallback=guide,
-            ) if diffs else None
+            )
             if made:
                 out += made
                 c.charged.add(key)
         return out
 
     def lint(self, guide: Guide, *, entry: Entry | None, unit: str, body: str | None) -> list[Finding]:
-        diffs = self.lints(guide) if self.lints is not None else None
-        if not diffs:
+        if self.lints is None:
             return []
         return self.make(
-            diffs, entry=entry, unit=unit, body=body, channel=guide.channel,
+            self.lints(guide), entry=entry, unit=unit, body=body, channel=guide.channel,
             reference="lint", fallback=guide,
         )
 
