@@ -208,7 +208,13 @@ class YardstickSampler(threading.Thread):
     speed can halve within a few minutes, and two figures before and after a long scan
     miss it. Each sample is the best of three short rounds of this thread's own CPU time
     (``time.thread_time``: not the main thread's, not time spent waiting for the GIL);
-    about 1 % of one core."""
+    about 1 % of one core.
+
+    The samples calibrate by their harmonic mean (:func:`reference_seconds`): the scan
+    advances at a speed proportional to 1 / yardstick, so the work done in the wall time
+    is wall × mean(1 / sample). The arithmetic mean of the samples lets one slow sample
+    (a host that stalls for a few seconds) shrink the whole calibrated figure, which
+    flattered it: up to session 4 the bench used it."""
 
     def __init__(self, every: float = 10.0) -> None:
         super().__init__(daemon=True)
@@ -235,6 +241,12 @@ class YardstickSampler(threading.Thread):
         self._stop_event.set()
         self.join()
         return self.samples
+
+
+def reference_seconds(seconds: float, samples: list[float]) -> float:
+    """``seconds`` on this host as seconds on the reference machine, by yardstick
+    samples taken at even intervals (ms): seconds × mean(reference / sample)."""
+    return seconds * statistics.mean(YARDSTICK_MS / y for y in samples)
 
 
 def _mb(kb: int) -> str:
@@ -356,15 +368,19 @@ def main() -> None:
     gc.disable()  # the result's 100,000 guides are still alive: collections would slow the
     yard_after = yardstick_ms()  # yardstick, not the host (the scan ran with the GC paused too)
     gc.enable()
-    yard = statistics.mean(during) if during else (yard_before + yard_after) / 2
-    spread = f"{min(during):.2f}–{max(during):.2f}, " if during else ""
+    samples = during or [yard_before, yard_after]
+    cpu = main_cpu + child_cpu
+    spread = f"{min(during):.2f}–{max(during):.2f}, median {statistics.median(during):.2f}, " if during else ""
     print(f"  yardstick (bench_html: lxml.html + XPath, 64 KB page; the issue's reference machine "
           f"~{YARDSTICK_MS:g} ms): {yard_before:.2f} ms before the scan, {yard_after:.2f} ms after, "
-          f"{len(during)} samples during it ({spread}mean {yard:.2f} ms)"
-          f" → ≈ {wall * YARDSTICK_MS / yard:.0f} s wall on the reference machine; its CPU, "
-          f"{main_cpu + child_cpu:.0f} s, is ≈ {(main_cpu + child_cpu) * YARDSTICK_MS / yard:.0f} "
-          f"s there, ≈ {(main_cpu + child_cpu) * YARDSTICK_MS / yard / args.jobs:.0f} s on "
-          f"{args.jobs} cores kept busy")
+          f"{len(during)} samples during it ({spread}harmonic mean "
+          f"{statistics.harmonic_mean(samples):.2f} ms, arithmetic {statistics.mean(samples):.2f} ms)")
+    print(f"  → ≈ {reference_seconds(wall, samples):.0f} s wall on the reference machine "
+          f"(by the arithmetic mean, as up to session 4: "
+          f"{wall * YARDSTICK_MS / statistics.mean(samples):.0f} s); its CPU, {cpu:.0f} s, is "
+          f"≈ {reference_seconds(cpu, samples):.0f} s there, "
+          f"≈ {reference_seconds(cpu, samples) / args.jobs:.0f} s on {args.jobs} cores kept busy")
+    print("  samples (ms, every 10 s): " + " ".join(f"{y:.2f}" for y in during))
     del result
     gc.collect()  # the scan's guides: gone before anything else is timed
     if args.paired:
