@@ -380,7 +380,10 @@ def main() -> None:
           f"{wall * YARDSTICK_MS / statistics.mean(samples):.0f} s); its CPU, {cpu:.0f} s, is "
           f"≈ {reference_seconds(cpu, samples):.0f} s there, "
           f"≈ {reference_seconds(cpu, samples) / args.jobs:.0f} s on {args.jobs} cores kept busy")
-    print("  samples (ms, every 10 s): " + " ".join(f"{y:.2f}" for y in during))
+    if during:
+        print("  samples (ms, every 10 s): " + " ".join(f"{y:.2f}" for y in during))
+    else:
+        print("  no sample during the scan (under 10 s): the figures before and after calibrate")
     del result
     gc.collect()  # the scan's guides: gone before anything else is timed
     if args.paired:
