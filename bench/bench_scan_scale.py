@@ -210,9 +210,9 @@ class YardstickSampler(threading.Thread):
     (``time.thread_time``: not the main thread's, not time spent waiting for the GIL);
     about 1 % of one core.
 
-    The samples calibrate by their harmonic mean (:func:`reference_seconds`): the scan
-    advances at a speed proportional to 1 / yardstick, so the work done in the wall time
-    is wall × mean(1 / sample). The arithmetic mean of the samples lets one slow sample
+    The samples calibrate by their harmonic mean: the scan advances at a speed
+    proportional to 1 / yardstick, so the work done in the wall time is
+    wall × mean(1 / sample) = wall / harmonic mean. The arithmetic mean of the samples lets one slow sample
     (a host that stalls for a few seconds) shrink the whole calibrated figure, which
     flattered it: up to session 4 the bench used it."""
 
@@ -241,12 +241,6 @@ class YardstickSampler(threading.Thread):
         self._stop_event.set()
         self.join()
         return self.samples
-
-
-def reference_seconds(seconds: float, samples: list[float]) -> float:
-    """``seconds`` on this host as seconds on the reference machine, by yardstick
-    samples taken at even intervals (ms): seconds × mean(reference / sample)."""
-    return seconds * statistics.mean(YARDSTICK_MS / y for y in samples)
 
 
 def _mb(kb: int) -> str:
@@ -369,17 +363,18 @@ def main() -> None:
     yard_after = yardstick_ms()  # yardstick, not the host (the scan ran with the GC paused too)
     gc.enable()
     samples = during or [yard_before, yard_after]
+    yard, yard_arithmetic = statistics.harmonic_mean(samples), statistics.mean(samples)
+    scale = YARDSTICK_MS / yard  # this host's seconds → the reference machine's (see YardstickSampler)
     cpu = main_cpu + child_cpu
     spread = f"{min(during):.2f}–{max(during):.2f}, median {statistics.median(during):.2f}, " if during else ""
     print(f"  yardstick (bench_html: lxml.html + XPath, 64 KB page; the issue's reference machine "
           f"~{YARDSTICK_MS:g} ms): {yard_before:.2f} ms before the scan, {yard_after:.2f} ms after, "
-          f"{len(during)} samples during it ({spread}harmonic mean "
-          f"{statistics.harmonic_mean(samples):.2f} ms, arithmetic {statistics.mean(samples):.2f} ms)")
-    print(f"  → ≈ {reference_seconds(wall, samples):.0f} s wall on the reference machine "
-          f"(by the arithmetic mean, as up to session 4: "
-          f"{wall * YARDSTICK_MS / statistics.mean(samples):.0f} s); its CPU, {cpu:.0f} s, is "
-          f"≈ {reference_seconds(cpu, samples):.0f} s there, "
-          f"≈ {reference_seconds(cpu, samples) / args.jobs:.0f} s on {args.jobs} cores kept busy")
+          f"{len(during)} samples during it ({spread}harmonic mean {yard:.2f} ms, arithmetic "
+          f"{yard_arithmetic:.2f} ms)")
+    print(f"  → ≈ {wall * scale:.0f} s wall on the reference machine (by the arithmetic mean, as up "
+          f"to session 4: {wall * YARDSTICK_MS / yard_arithmetic:.0f} s); its CPU, {cpu:.0f} s, is "
+          f"≈ {cpu * scale:.0f} s there, ≈ {cpu * scale / args.jobs:.0f} s on {args.jobs} cores "
+          f"kept busy")
     if during:
         print("  samples (ms, every 10 s): " + " ".join(f"{y:.2f}" for y in during))
     else:
