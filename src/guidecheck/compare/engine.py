@@ -287,6 +287,19 @@ class _Run:
             self._refs[entry.key] = refs
         return refs
 
+    def charge(
+        self, c: Compared, key: str, diffs: Sequence[Difference], body: str | None, reference: str
+    ) -> list[Finding]:
+        """The findings of one field's differences from ``reference``; the field is
+        marked charged to the guide's unit when any is made."""
+        made = self.make(
+            diffs, entry=c.entry, unit=c.unit, body=body, channel=c.guide.channel,
+            reference=reference, fallback=c.guide,
+        )
+        if made:
+            c.charged.add(key)
+        return made
+
     def compare_fixed(self, c: Compared, body: str | None) -> list[Finding]:
         s, guide = self.settings, c.guide
         hidden = s.not_shown.get(guide.channel, frozenset())
@@ -300,13 +313,7 @@ class _Run:
             elif same_test is not None and type(got) is type(want) and same_test(want, got):
                 continue  # :func:`same` in line: most fields of most guides take this way
             diffs = _field_diffs(key, want, got, ignore_absent=False, eq=self.equivalents)
-            made = self.make(
-                diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
-                reference=HANDBOOK, fallback=guide,
-            )
-            if made:
-                out += made
-                c.charged.add(key)
+            out += self.charge(c, key, diffs, body, HANDBOOK)
         return out
 
     def compare_local(self, c: Compared, record: Guide | None, body: str | None) -> list[Finding]:
@@ -323,13 +330,7 @@ class _Run:
                 ignore_absent=key in s.optional_fields or key in hidden,
                 eq=self.equivalents,
             )
-            made = self.make(
-                diffs, entry=c.entry, unit=c.unit, body=body, channel=guide.channel,
-                reference=s.source_of_record, fallback=guide,
-            )
-            if made:
-                out += made
-                c.charged.add(key)
+            out += self.charge(c, key, diffs, body, s.source_of_record)
         return out
 
     def lint(self, guide: Guide, *, entry: Entry | None, unit: str, body: str | None) -> list[Finding]:
