@@ -210,6 +210,21 @@ def test_br_inside_a_list_item_is_one_entry(vocab: FieldVocab) -> None:
     assert got["complaint_phone"] == ["12345"]
 
 
+def test_fields_found_below_side_lists_of_links_at_any_depth(vocab: FieldVocab) -> None:
+    links = "".join(f"<li><a href='/n/{i}'>新闻标题第{i}条 2026-11-{i:02d}</a></li>" for i in range(1, 21))
+    guide_list = "".join(f"<li><a href='/x/{i}'>相关链接{i}</a></li>" for i in range(12))
+    page = (
+        "<html><body><div class='wrap'>"
+        f"<div class='side'><h5>热点</h5><ul>{links}</ul><h5>新闻</h5><ul>{links}</ul></div>"
+        f"<div class='box'><h5>指南</h5><div><p>以下为办事指南</p><ul>{guide_list}"
+        "<li>事项名称：测试事项</li><li>承诺办结时限：3个工作日</li></ul></div></div>"
+        "</div></body></html>"
+    )
+    got = lines(extract_html(page.encode(), "side.html", vocab)[0])
+    assert got["name"] == ["测试事项"]
+    assert got["time_limit_promised"] == ["3个工作日"]
+
+
 def test_several_guides_on_one_page(vocab: FieldVocab) -> None:
     guides = extract("multi.html", vocab)
     assert [g.title for g in guides] == ["有限责任公司设立登记", "个人独资企业设立登记"]

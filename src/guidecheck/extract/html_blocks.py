@@ -81,13 +81,22 @@ class _Blocks(_State):
         text (a tail belongs to the parent); the walk enters only hot subtrees.
 
         Decided when the walk first asks, so boilerplate and subtrees the walk never
-        reaches are never read. Children are searched one by one: a child found cold is
-        remembered (the walk asks about it next), the search stops at the first hit.
+        reaches are never read (see :meth:`_search`).
+        """
+        known = self.hot.get(el)
+        return known if known is not None else self._search(el)
+
+    def _search(self, el: etree._Element) -> bool:
+        """Read the subtree up to its first hit, in document order; mark the path from
+        the hit to ``el`` hot, or ``el`` cold.
+
+        A child with two or more children (a container) is searched on its own, so a
+        wide block anywhere below (a side column's lists of links) gets the one look at
+        its whole text (:meth:`_cold_block`) instead of a read node by node; a smaller
+        child is read in one pass. Children found cold are remembered: the walk asks
+        about them next.
         """
         hot = self.hot
-        known = hot.get(el)
-        if known is not None:
-            return known
         if self._cold_block(el):
             hot[el] = False
             return False
@@ -96,9 +105,12 @@ class _Blocks(_State):
         found = bool(text) and hit(text)
         if not found:
             for child in el:
-                known = hot.get(child)
-                if known or (known is None and self._search(child)):
-                    found = True
+                if len(child) > 1:
+                    known = hot.get(child)
+                    found = known if known is not None else self._search(child)
+                else:
+                    found = self._search_small(child, el)
+                if found:
                     break
                 tail = child.tail
                 if tail and hit(tail):
@@ -107,19 +119,17 @@ class _Blocks(_State):
         hot[el] = found
         return found
 
-    def _search(self, el: etree._Element) -> bool:
-        """Read the subtree up to its first hit; mark the path from the hit to ``el`` hot,
-        or ``el`` cold."""
-        if self._cold_block(el):
-            self.hot[el] = False
-            return False
+    def _search_small(self, child: etree._Element, parent: etree._Element) -> bool:
+        """:meth:`_search` of a child with at most one child, in one pass (its own tail
+        is the parent's: not read here). A hit marks the path up to ``parent``; no hit
+        marks the child cold."""
         hit, target = self._hit, None
-        nodes = el.iter()
-        next(nodes)  # el itself: its tail is outside
-        text = el.text
+        text = child.text
         if text and hit(text):
-            target = el
-        else:
+            target = child
+        elif len(child):
+            nodes = child.iter()
+            next(nodes)  # the child itself, read above
             for node in nodes:
                 text = node.text
                 if text and hit(text):
@@ -131,12 +141,11 @@ class _Blocks(_State):
                     break
         hot = self.hot
         if target is None:
-            hot[el] = False
+            hot[child] = False
             return False
-        while target is not el:
+        while target is not parent:
             hot[target] = True
             target = target.getparent()
-        hot[el] = True
         return True
 
     def _cold_block(self, el: etree._Element) -> bool:
