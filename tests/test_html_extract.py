@@ -210,6 +210,18 @@ def test_br_inside_a_list_item_is_one_entry(vocab: FieldVocab) -> None:
     assert got["complaint_phone"] == ["12345"]
 
 
+def test_label_cells_padded_with_long_source_indentation_are_labels(vocab: FieldVocab) -> None:
+    pad = "\n" + " " * 300
+    page = (
+        f"<html><body><table><tr><th>{pad}事项名称{pad}</th><td>测试事项</td></tr>"
+        f"<tr><td>{pad}<b>{pad}承诺{pad}办结时限{pad}</b>{pad}</td><td>{pad}3个工作日{pad}</td></tr>"
+        f"<tr><th>{pad}\u3000{pad}</th><td>{'很长的说明文字' * 40}</td></tr></table></body></html>"
+    )
+    got = lines(extract_html(page.encode(), "pad.html", vocab)[0])
+    assert got["name"] == ["测试事项"]
+    assert got["time_limit_promised"] == ["3个工作日"]
+
+
 def test_fields_found_below_side_lists_of_links_at_any_depth(vocab: FieldVocab) -> None:
     links = "".join(f"<li><a href='/n/{i}'>新闻标题第{i}条 2026-11-{i:02d}</a></li>" for i in range(1, 21))
     guide_list = "".join(f"<li><a href='/x/{i}'>相关链接{i}</a></li>" for i in range(12))

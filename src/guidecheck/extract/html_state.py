@@ -117,6 +117,25 @@ def _table_rows(table: etree._Element) -> Iterator[etree._Element]:
             yield from child.iterchildren("tr")
 
 
+def _may_be_short(text: str, limit: int) -> bool:
+    """False when ``text`` squashed (:func:`_squash`) is surely longer than ``limit``:
+    stripped, its characters other than ASCII whitespace are more than that. Its
+    first ``8 * limit`` characters usually tell already (a whole table's text need
+    not be counted)."""
+    if len(text) <= limit:
+        return True
+    head = text[: 8 * limit].strip()
+    if len(head) - _ascii_spaces(head) > limit:
+        return False
+    whole = text.strip()
+    return len(whole) - _ascii_spaces(whole) <= limit
+
+
+def _ascii_spaces(text: str) -> int:
+    spaces = text.count(" ") + text.count("\n") + text.count("\t") + text.count("\r")
+    return spaces + text.count("\f")
+
+
 def _child_indexes(parent: etree._Element) -> dict[object, int]:
     """Each child's 1-based position among its parent's children of the same tag."""
     counts: dict[object, int] = {}
@@ -197,6 +216,8 @@ class _State:
         self.skip = _Boilerplate()
         memo = _memo(vocab)
         self.max_label = memo.max_label
+        self.label_limit = max(memo.max_label, MAX_UNKNOWN_LABEL)
+        """Longest text that can be a label, known or not (see :meth:`short_text`)."""
         self.tables = {t: i for i, t in enumerate(root.iter("table"), 1)}
         self.cells: dict[object, _Cell] = {}
         self.consumed: set[object] = set()
@@ -205,7 +226,7 @@ class _State:
         self.too_deep = False
         self.hot: dict[object, bool] = {}  # see _Blocks.is_hot
         self._labels: dict[object, tuple[str, str | None] | None] = {}
-        self._texts: dict[object, str] = {}
+        self._texts: dict[object, str | None] = {}
         self._keys = memo.keys
         self._label_pattern = memo.label_pattern
         self._wide_texts = memo.wide_texts
@@ -256,14 +277,24 @@ class _State:
         return found  # type: ignore[return-value]
 
     def short_text(self, el: etree._Element) -> str | None:
-        """The element's squashed text when it has few children (a label candidate)."""
+        """The element's squashed text when it can be a label: at most 3 children and
+        at most :attr:`label_limit` characters. None otherwise: every caller asks
+        whether the text is a label (known or not), a tab or a column header, and
+        each of those is that short.
+
+        A long text is told without squashing it: squashing keeps every character
+        but ASCII whitespace, so those alone already exceed the limit. A block that
+        holds the guide's table (a tab pane, say) is serialised, but its 2,000-odd
+        characters are not run through the whitespace regex.
+        """
         if len(el) > 3:
             return None
-        text = self._texts.get(el)
-        if text is None:
+        text = self._texts.get(el, _UNSEEN)
+        if text is _UNSEEN:
             # a leaf's text is its .text (one XPath string() less per cell)
-            text = self._texts[el] = _squash(_text(el) if len(el) else el.text or "")
-        return text
+            raw = _text(el) if len(el) else el.text or ""
+            text = self._texts[el] = _squash(raw) if _may_be_short(raw, self.label_limit) else None
+        return text  # type: ignore[return-value]
 
     def _label_of(self, el: etree._Element) -> tuple[str, str | None] | None:
         tag = el.tag
