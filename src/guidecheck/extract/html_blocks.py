@@ -127,6 +127,12 @@ class _Blocks(_State):
         text = child.text
         if text and hit(text):
             target = child
+        elif len(child) and not len(grand := child[0]):  # <li><a>…</a></li>, the usual
+            text, tail = grand.text, grand.tail
+            if text and hit(text):
+                target = grand
+            elif tail and hit(tail):
+                target = child
         elif len(child):
             nodes = child.iter()
             next(nodes)  # the child itself, read above

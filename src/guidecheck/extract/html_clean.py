@@ -191,18 +191,16 @@ class _Boilerplate:
     def __contains__(self, el: object) -> bool:
         known = self._known.get(el)
         if known is None:
-            known = self._known[el] = el in self.ignored or _is_boilerplate(el)  # type: ignore[arg-type]
+            tag = el.tag  # type: ignore[attr-defined]
+            if tag in BOILERPLATE_TAGS or (self.ignored and el in self.ignored):
+                known = True
+            elif tag not in _NAMED_BOILERPLATE:
+                known = False
+            else:
+                names, ident = el.get("class"), el.get("id")  # type: ignore[attr-defined]
+                known = bool(names or ident) and _boilerplate_name(f"{names or ''} {ident or ''}")
+            self._known[el] = known
         return known
-
-
-def _is_boilerplate(el: etree._Element) -> bool:
-    tag = el.tag
-    if tag in BOILERPLATE_TAGS:
-        return True
-    if tag not in _NAMED_BOILERPLATE:
-        return False
-    names, ident = el.get("class"), el.get("id")
-    return bool(names or ident) and _boilerplate_name(f"{names or ''} {ident or ''}")
 
 
 def _inside(el: etree._Element, skip: Container[object]) -> bool:

@@ -489,6 +489,8 @@ class _State:
 
     def _cell_of(self, el: etree._Element) -> _Cell | None:
         """The table cell holding the element (itself, perhaps), if any."""
+        if not self.cells:
+            return None  # no table read yet
         node: etree._Element | None = el
         while node is not None:
             cell = self.cells.get(node)
