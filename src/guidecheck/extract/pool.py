@@ -81,9 +81,11 @@ def _read_ahead(paths: Iterable[str]) -> None:
 
 
 # A chunk's result goes back to the main process as one pickle in which every model
-# object is (its class, its field values): the dataclasses' own pickling calls
+# object is (its class's filler, its field values): the dataclasses' own pickling calls
 # dataclasses.fields() per object on both sides, and the main process unpickles the
-# results of all workers (about 2x faster both ways, same objects back).
+# results of all workers (about 2x faster both ways, same objects back). Each filler
+# is a global of this module, so the unpickler calls it directly, one Python call
+# per object (a scan's main process fills about 47 objects a page).
 
 
 def _model_classes() -> list[type]:
@@ -91,20 +93,17 @@ def _model_classes() -> list[type]:
     return [c for c in [*classes, ReadError] if "__slots__" in vars(c)]
 
 
-_FILL = {c: model.slots(c) for c in _model_classes()}
-
-
-def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
-    return _FILL[cls].from_values(values)
-
-
-def _reduce(obj: Any) -> tuple[Any, ...]:
-    cls = type(obj)
-    return _rebuild, (cls, _FILL[cls].values(obj))
+def _reducer(cls: type) -> Any:
+    slots = model.slots(cls)
+    fill, values = slots.from_values, slots.values
+    name = f"_fill_{cls.__name__}"
+    fill.__module__, fill.__qualname__ = __name__, name  # where pickle finds it
+    globals()[name] = fill
+    return lambda obj: (fill, (values(obj),))
 
 
 _DISPATCH = copyreg.dispatch_table.copy()
-_DISPATCH.update(dict.fromkeys(_FILL, _reduce))
+_DISPATCH.update({cls: _reducer(cls) for cls in _model_classes()})
 
 
 def _pack(result: Any) -> bytes:
