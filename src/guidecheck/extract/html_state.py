@@ -282,10 +282,11 @@ class _State:
         whether the text is a label (known or not), a tab or a column header, and
         each of those is that short.
 
-        A long text is told without squashing it: squashing keeps every character
-        but ASCII whitespace, so those alone already exceed the limit. A block that
-        holds the guide's table (a tab pane, say) is serialised, but its 2,000-odd
-        characters are not run through the whitespace regex.
+        A long text is told without squashing it (:func:`_may_be_short`): squashing
+        keeps every character inside but runs of ASCII whitespace, so when the others
+        already exceed the limit, the text is None. A block that holds the guide's
+        table (a tab pane, say) is serialised, but its 2,000-odd characters are not
+        run through the whitespace regex.
         """
         if len(el) > 3:
             return None
