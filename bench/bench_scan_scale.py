@@ -212,9 +212,9 @@ class YardstickSampler(threading.Thread):
 
     The samples calibrate by their harmonic mean: the scan advances at a speed
     proportional to 1 / yardstick, so the work done in the wall time is
-    wall × mean(1 / sample) = wall / harmonic mean. The arithmetic mean of the samples lets one slow sample
-    (a host that stalls for a few seconds) shrink the whole calibrated figure, which
-    flattered it: up to session 4 the bench used it."""
+    wall × mean(1 / sample) = wall / harmonic mean. The arithmetic mean of the
+    samples lets one slow sample (a host that stalls for a few seconds) shrink the
+    whole calibrated figure, which flattered it: up to session 4 the bench used it."""
 
     def __init__(self, every: float = 10.0) -> None:
         super().__init__(daemon=True)
